@@ -1,0 +1,377 @@
+"""The only module that talks HTTP: provider profiles, auth, paging, retries and adaptive concurrency.
+
+Everything is async (httpx.AsyncClient with one shared connection pool) so that many threads and
+runs are fetched at once; the number of requests in flight adapts to `x-ratelimit-*` headers and 429s.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import logging
+import random
+import re
+import time
+from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
+from typing import Any, Dict, List, Mapping, Optional, Tuple
+from urllib.parse import urlsplit
+
+import httpx
+import orjson
+
+from . import settings
+from .errors import (
+    ApiError,
+    AuthError,
+    ConfigError,
+    InvalidIdError,
+    NotFoundError,
+    PagingLoopError,
+    QuotaError,
+    RetriesExhaustedError,
+)
+
+log = logging.getLogger("runsteps.client")
+
+
+def validate_id(value: Any, kind: str = "id") -> str:
+    """Return `value` if it may go into a URL path, else raise an error that names it."""
+    if isinstance(value, str) and settings.ID_PATTERN.match(value):
+        return value
+    shown = repr(value) if len(repr(value)) <= 80 else repr(value)[:77] + "...'"
+    raise InvalidIdError(
+        f"invalid {kind} {shown}: ids must match {settings.ID_PATTERN.pattern} "
+        "(letters, digits, '_' and '-', at most 128)"
+    )
+
+
+def _is_loopback(host: str) -> bool:
+    if host in ("localhost",) or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_base_url(base_url: str, allow_insecure_http: bool = False) -> str:
+    """Validate a base URL: https, or http to loopback (or anywhere with the explicit flag)."""
+    if not isinstance(base_url, str) or not base_url.strip():
+        raise ConfigError("no base URL: pass --base-url or pick --provider openai")
+    parts = urlsplit(base_url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"malformed base URL {base_url!r}: expected e.g. https://api.openai.com/v1")
+    if parts.scheme == "http" and not _is_loopback(parts.hostname) and not allow_insecure_http:
+        raise ConfigError(
+            f"refusing plain http:// to {parts.hostname}: the key would travel unencrypted. "
+            "Use https://, or pass --allow-insecure-http if you really mean it"
+        )
+    return base_url.strip().rstrip("/")
+
+
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
+
+
+def parse_duration(value: Optional[str]) -> Optional[float]:
+    """`x-ratelimit-reset-*` durations such as `12ms`, `1s`, `6m0s` to seconds."""
+    if not value:
+        return None
+    scale = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+    parts = _DURATION.findall(value)
+    if not parts:
+        try:
+            return float(value)
+        except ValueError:
+            return None
+    return sum(float(n) * scale[u] for n, u in parts)
+
+
+def retry_after_seconds(headers: Mapping[str, str]) -> Optional[float]:
+    """What `retry-after-ms` or `retry-after` (seconds or an HTTP date) asks for, capped."""
+    raw_ms = headers.get("retry-after-ms")
+    if raw_ms:
+        try:
+            return min(float(raw_ms) / 1000.0, settings.MAX_RETRY_AFTER_S)
+        except ValueError:
+            pass
+    raw = headers.get("retry-after")
+    if raw:
+        try:
+            return min(float(raw), settings.MAX_RETRY_AFTER_S)
+        except ValueError:
+            try:
+                return min(max(parsedate_to_datetime(raw).timestamp() - time.time(), 0.0), settings.MAX_RETRY_AFTER_S)
+            except (TypeError, ValueError):
+                return None
+    return None
+
+
+def backoff_seconds(attempt: int, rng: random.Random) -> float:
+    """0.5 s doubling to 8 s, less up to 25% jitter (the official SDK's schedule)."""
+    base = min(settings.INITIAL_BACKOFF_S * (2 ** attempt), settings.MAX_BACKOFF_S)
+    return base * (1 - 0.25 * rng.random())
+
+
+@dataclass
+class ClientStats:
+    """What the client did, for progress lines and the benchmark."""
+
+    requests: int = 0
+    retries: int = 0
+    rate_limited: int = 0
+    by_status: Dict[int, int] = field(default_factory=dict)
+
+
+class AdaptiveLimiter:
+    """A concurrency limit that halves on 429s, grows back on success, and waits out an empty
+    `x-ratelimit-remaining-requests` until the window resets."""
+
+    def __init__(self, maximum: int) -> None:
+        self.maximum = max(1, maximum)
+        self.limit = float(self.maximum)
+        self.in_flight = 0
+        self._cond = asyncio.Condition()
+        self._remaining: Optional[int] = None
+        self._refill_at = 0.0
+
+    async def acquire(self) -> None:
+        async with self._cond:
+            while True:
+                now = time.monotonic()
+                if self._remaining is not None and self._remaining <= 0 and now < self._refill_at:
+                    try:
+                        await asyncio.wait_for(self._cond.wait(), timeout=self._refill_at - now)
+                    except asyncio.TimeoutError:
+                        pass
+                    continue
+                if self.in_flight < int(self.limit):
+                    self.in_flight += 1
+                    if self._remaining is not None:
+                        self._remaining -= 1
+                    return
+                await self._cond.wait()
+
+    async def release(self, headers: Optional[Mapping[str, str]], rate_limited: bool) -> None:
+        async with self._cond:
+            self.in_flight -= 1
+            if rate_limited:
+                self.limit = max(1.0, self.limit / 2)
+            else:
+                self.limit = min(float(self.maximum), self.limit + 1.0 / max(self.limit, 1.0))
+            if headers is not None:
+                self._observe(headers)
+            self._cond.notify_all()
+
+    def _observe(self, headers: Mapping[str, str]) -> None:
+        remaining = headers.get("x-ratelimit-remaining-requests")
+        if remaining is None:
+            return
+        try:
+            remaining_n = int(float(remaining))
+            limit_n = int(float(headers.get("x-ratelimit-limit-requests") or 0))
+        except ValueError:
+            return
+        reset = parse_duration(headers.get("x-ratelimit-reset-requests")) or 0.0
+        # The server counted what it has answered; the requests still in flight will use up more.
+        self._remaining = remaining_n - self.in_flight
+        if self._remaining <= 0:
+            # With a refilling bucket one slot comes back after reset/(used slots); never wait longer
+            # than the whole reset.
+            used = max(1, limit_n - remaining_n) if limit_n else 1
+            self._refill_at = time.monotonic() + min(reset, max(reset / used, 0.001) * (1 - self._remaining))
+
+
+class AssistantsClient:
+    """An async client for the GET side of the Assistants API v2, in any provider flavour.
+
+    Args:
+        base_url: the API root, e.g. `https://api.openai.com/v1`.
+        api_key: the key or bearer token; only ever placed in a request header.
+        provider: `openai`, `azure` or `foundry`: auth header, `api-version`, include style.
+        api_version: overrides the provider's default `api-version` query value.
+        concurrency: the most requests in flight at once.
+        timeout: seconds for connect/read/write of one request.
+        max_retries: retries of one request after transient faults.
+        allow_insecure_http: allow plain http:// to hosts other than loopback.
+        verify: TLS certificate verification (on by default).
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str,
+        provider: str = "openai",
+        api_version: Optional[str] = None,
+        concurrency: int = settings.DEFAULT_CONCURRENCY,
+        timeout: float = settings.DEFAULT_TIMEOUT_S,
+        max_retries: int = settings.MAX_RETRIES,
+        allow_insecure_http: bool = False,
+        verify: bool = True,
+        seed: Optional[int] = None,
+    ) -> None:
+        if provider not in settings.PROVIDERS:
+            raise ConfigError(f"unknown provider {provider!r}: choose one of {', '.join(settings.PROVIDERS)}")
+        if not api_key or not isinstance(api_key, str):
+            raise ConfigError(
+                "no API key: set OPENAI_API_KEY (AZURE_OPENAI_API_KEY for azure) or "
+                "sources.openai_assistants.api_key in .dlt/secrets.toml"
+            )
+        profile = settings.PROVIDERS[provider]
+        self.provider = provider
+        self.profile = profile
+        self.base_url = check_base_url(base_url, allow_insecure_http)
+        self.api_version = api_version or profile["api_version"]
+        self.max_retries = max_retries
+        self.concurrency = concurrency
+        self.stats = ClientStats()
+        self._rng = random.Random(seed)
+        headers = {"Accept": "application/json", "User-Agent": "runsteps/0.1", **profile["headers"]}
+        scheme = profile["auth_scheme"]
+        headers[profile["auth_header"]] = f"{scheme} {api_key}" if scheme else api_key
+        self._headers = headers
+        self._timeout = httpx.Timeout(timeout)
+        self._verify = verify
+        self._http: Optional[httpx.AsyncClient] = None
+        self._limiter: Optional[AdaptiveLimiter] = None
+
+    async def __aenter__(self) -> "AssistantsClient":
+        limits = httpx.Limits(max_connections=self.concurrency, max_keepalive_connections=self.concurrency)
+        self._http = httpx.AsyncClient(
+            base_url=self.base_url, headers=self._headers, timeout=self._timeout, limits=limits, verify=self._verify
+        )
+        self._limiter = AdaptiveLimiter(self.concurrency)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._http is not None:
+            await self._http.aclose()
+            self._http = None
+
+    def _params(self, params: Optional[Mapping[str, Any]]) -> List[Tuple[str, str]]:
+        out: List[Tuple[str, str]] = []
+        for key, value in (params or {}).items():
+            if value is None:
+                continue
+            if isinstance(value, (list, tuple)):
+                if self.profile["include_style"] == "comma":
+                    out.append((key, ",".join(value)))
+                else:
+                    out.extend((key, str(v)) for v in value)
+            else:
+                out.append((key, str(value)))
+        if self.api_version:
+            out.append(("api-version", self.api_version))
+        return out
+
+    async def get(self, path: str, params: Optional[Mapping[str, Any]] = None) -> Dict[str, Any]:
+        """GET one JSON object, retrying transient faults; raises an `ApiError` subclass otherwise."""
+        return (await self.get_with_request_id(path, params))[0]
+
+    async def get_with_request_id(
+        self, path: str, params: Optional[Mapping[str, Any]] = None
+    ) -> Tuple[Dict[str, Any], Optional[str]]:
+        """`get`, also returning the response's `x-request-id`."""
+        assert self._http is not None and self._limiter is not None, "use `async with AssistantsClient(...)`"
+        query = self._params(params)
+        attempt = 0
+        while True:
+            await self._limiter.acquire()
+            response: Optional[httpx.Response] = None
+            rate_limited = False
+            try:
+                self.stats.requests += 1
+                response = await self._http.get(path, params=query)
+                body = response.content
+            except (httpx.TransportError,) as exc:  # connect/read errors, timeouts, resets mid-body
+                failure: ApiError = ApiError(f"{type(exc).__name__}: {exc}", path=path)
+                wait = None
+            else:
+                status = response.status_code
+                self.stats.by_status[status] = self.stats.by_status.get(status, 0) + 1
+                rate_limited = status == 429
+                request_id = response.headers.get("x-request-id")
+                if status < 300:
+                    try:
+                        data = orjson.loads(body)
+                    except orjson.JSONDecodeError:
+                        # A cut-short body: a transient fault of the wire, so retry it.
+                        failure = ApiError("response body is not valid JSON", status=status, request_id=request_id, path=path)
+                        wait = None
+                    else:
+                        if isinstance(data, dict):
+                            return data, request_id
+                        failure = ApiError("response is not a JSON object", status=status, request_id=request_id, path=path)
+                        wait = None
+                else:
+                    failure = self._error_for(response, path)
+                    if not self._retryable(response, failure):
+                        raise failure
+                    wait = retry_after_seconds(response.headers)
+            finally:
+                await self._limiter.release(response.headers if response is not None else None, rate_limited)
+            if rate_limited:
+                self.stats.rate_limited += 1
+            if attempt >= self.max_retries:
+                raise RetriesExhaustedError(
+                    f"gave up after {attempt + 1} attempts: {failure.api_message}",
+                    status=failure.status, code=failure.code, request_id=failure.request_id, path=path,
+                )
+            self.stats.retries += 1
+            delay = wait if wait is not None else backoff_seconds(attempt, self._rng)
+            log.debug("retrying GET %s in %.2fs after %s", path, delay, failure)
+            attempt += 1
+            await asyncio.sleep(delay)
+
+    @staticmethod
+    def _error_for(response: httpx.Response, path: str) -> ApiError:
+        status = response.status_code
+        request_id = response.headers.get("x-request-id")
+        message, code = response.reason_phrase or "error", None
+        try:
+            error = orjson.loads(response.content).get("error") or {}
+            message = str(error.get("message") or message)[:300]
+            code = error.get("code") or error.get("type")
+        except (orjson.JSONDecodeError, AttributeError, TypeError):
+            pass  # e.g. a proxy's HTML 502 page
+        kwargs = dict(status=status, code=code, request_id=request_id, path=path)
+        if status in (401, 403):
+            return AuthError(message, **kwargs)
+        if status == 429 and code == "insufficient_quota":
+            return QuotaError(message + " Fix: check the account's billing and quota; retrying will not help.", **kwargs)
+        if status == 404:
+            return NotFoundError(message, **kwargs)
+        return ApiError(message, **kwargs)
+
+    @staticmethod
+    def _retryable(response: httpx.Response, failure: ApiError) -> bool:
+        if isinstance(failure, (AuthError, QuotaError, NotFoundError)):
+            return False
+        if response.headers.get("x-should-retry") == "true":
+            return True
+        if response.headers.get("x-should-retry") == "false":
+            return False
+        return response.status_code in settings.RETRY_STATUSES or response.status_code >= 500
+
+    async def list_all(self, path: str, params: Optional[Mapping[str, Any]] = None) -> List[Dict[str, Any]]:
+        """Every item of a list endpoint: `limit=100`, `after=<last id of data>` until
+        `has_more` is false or `data` is empty (as the official SDK pages)."""
+        query = {"limit": settings.PAGE_LIMIT, **(params or {})}
+        items: List[Dict[str, Any]] = []
+        seen_cursors = set()
+        while True:
+            page, request_id = await self.get_with_request_id(path, query)
+            data = page.get("data")
+            if not isinstance(data, list):
+                raise ApiError("list response has no `data` array", request_id=request_id, path=path)
+            items.extend(data)
+            if not page.get("has_more") or not data:
+                return items
+            cursor = data[-1].get("id") if isinstance(data[-1], dict) else None
+            if not cursor or cursor in seen_cursors or cursor == query.get("after"):
+                raise PagingLoopError(
+                    f"paging loop: has_more stays true but the page ends at {cursor!r} again",
+                    request_id=request_id, path=path,
+                )
+            seen_cursors.add(cursor)
+            query = {**query, "after": cursor}

@@ -1,0 +1,90 @@
+"""`runsteps demo`: the whole product against the built-in emulator, offline, in one command."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+from pathlib import Path
+from typing import List
+
+import duckdb
+
+from .commands import do_load
+
+_SAMPLE_QUERY = """\
+select r.model, count(*) as runs, sum(r.total_tokens) as total_tokens,
+       round(avg(case when r.status = 'failed' then 1.0 else 0.0 end), 3) as failure_rate
+from assistants.runs r
+group by 1 order by total_tokens desc nulls last"""
+
+
+def run_demo(directory: Path, threads: int = 40, seed: int = 7) -> int:
+    """Serve a sample org, load it, build the models, write the report, and say what to try next."""
+    from .emulator import Emulator
+
+    directory.mkdir(parents=True, exist_ok=True)
+    db = directory / "runsteps.duckdb"
+    # A demo always starts fresh: an old database would mix another org into the numbers.
+    for stale in (db, db.with_name(db.name + ".wal"), db.with_name(db.name + ".dlt")):
+        if stale.is_dir():
+            shutil.rmtree(stale)
+        elif stale.exists():
+            stale.unlink()
+    print(f"starting the emulator with a sample org ({threads} threads, seed {seed})...")
+    with Emulator(seed=seed, threads=threads, flavour="openai") as emu:
+        thread_ids: List[str] = emu.world.thread_ids()
+        args = argparse.Namespace(
+            db=str(db), destination=None, dataset="assistants", pipeline_name="runsteps", shard=None,
+            from_export=None, thread_id=thread_ids, threads_file=None, threads_sql=None,
+            provider="openai", base_url=emu.base_url, api_version=None, include_file_search_content=True,
+            list_threads=None, concurrency=None, timeout=None, max_retries=None, allow_insecure_http=None,
+            no_known_threads=False, wait=0.0, progress="auto",
+        )
+        import os
+
+        os.environ["OPENAI_API_KEY"] = emu.api_key  # the emulator's own key, for this process only
+        do_load(args)
+    lines = [f"\ndatabase: {db.resolve()}"]
+    with duckdb.connect(str(db), read_only=True) as con:
+        lines.append("\ntables (schema assistants):")
+        for (table,) in con.sql(
+            "select table_name from information_schema.tables where table_schema = 'assistants' "
+            "and table_name not like '\\_dlt%' escape '\\' order by 1"
+        ).fetchall():
+            count = con.sql(f'select count(*) from assistants."{table}"').fetchone()[0]
+            lines.append(f"  {table:<28} {count:>8} rows")
+        lines.append("\nsample query:\n" + _SAMPLE_QUERY + "\n")
+        lines.append(str(con.sql(_SAMPLE_QUERY)))
+    print("\n".join(lines))
+    _models_and_report(directory, db)
+    print("what to try next:")
+    print(f"  duckdb {db}                      # ad-hoc SQL (or python -c 'import duckdb; ...')")
+    print(f"  runsteps models --test --db {db}")
+    print(f"  runsteps report --db {db} --out {directory / 'report.html'}")
+    print("  runsteps emulate --port 8765      # then point `runsteps load --base-url` at it")
+    return 0
+
+
+def _models_and_report(directory: Path, db: Path) -> None:
+    """Models and report join the demo when their packages are present."""
+    try:
+        from .models import build_models
+    except ImportError:
+        return
+    from .loading import build_pipeline
+
+    pipeline = build_pipeline(db)
+    result = build_models(pipeline)
+    print(f"built {len(result.models)} models in schema analytics")
+    with duckdb.connect(str(db), read_only=True) as con:
+        print("\nanalytics.rpt_daily_usage (last 5 days):")
+        print(con.sql("select * from analytics.rpt_daily_usage order by 1 desc limit 5"))
+    try:
+        from .report import write_report
+    except ImportError:
+        return
+    out = directory / "report.html"
+    print(write_report(pipeline, out))
+    print(f"report: {out.resolve()}")
+    print(f"notebook: marimo edit notebooks/explore.py -- --db {db}\n")

@@ -1,0 +1,139 @@
+"""Building the dlt pipeline for a destination, and running a load with a lock and clean errors."""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import os
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator, Optional
+
+import dlt
+from dlt.common.pipeline import LoadInfo
+
+from openai_assistants import settings
+from openai_assistants.errors import ConfigError, RunstepsError
+
+DEFAULT_DB = "runsteps.duckdb"
+DEFAULT_PIPELINE = "runsteps"
+
+
+class LoadBusyError(RunstepsError):
+    """Another load holds the lock on the same pipeline."""
+
+    exit_code = 4
+
+
+def pipelines_dir_for(db_path: str | Path) -> Path:
+    """dlt's working folder sits beside the DuckDB file, so two databases never share state."""
+    db = Path(db_path)
+    return db.with_name(db.name + ".dlt")
+
+
+def build_pipeline(
+    db_path: Optional[str | Path] = None,
+    destination: Optional[str] = None,
+    credentials: Any = None,
+    dataset_name: str = settings.DEFAULT_DATASET,
+    pipeline_name: str = DEFAULT_PIPELINE,
+    pipelines_dir: Optional[str | Path] = None,
+) -> dlt.Pipeline:
+    """A pipeline into a DuckDB file (the default) or any dlt destination by name.
+
+    Args:
+        db_path: the DuckDB file; ignored for other destinations.
+        destination: a dlt destination name (`duckdb`, `postgres`, `motherduck`, `bigquery`, ...).
+        credentials: credentials for the destination; by default dlt reads them from its config.
+        dataset_name: the schema the raw tables go to.
+        pipeline_name: one per shard, so that shards keep separate state.
+        pipelines_dir: dlt's working folder; beside the DuckDB file by default.
+    """
+    if destination in (None, "duckdb"):
+        db = Path(db_path or DEFAULT_DB).expanduser()
+        if db.exists() and db.is_dir():
+            raise ConfigError(f"--db {str(db)!r} is a directory; give a file path such as ./runsteps.duckdb")
+        db.parent.mkdir(parents=True, exist_ok=True)
+        dest: Any = dlt.destinations.duckdb(credentials or str(db.resolve()))
+        pipelines_dir = pipelines_dir or pipelines_dir_for(db.resolve())
+    else:
+        try:
+            dest = dlt.destination(destination, credentials=credentials) if credentials else destination
+        except Exception as exc:  # dlt raises its own unknown-destination error
+            raise ConfigError(f"unknown destination {destination!r}: {exc}") from None
+    return dlt.pipeline(
+        pipeline_name=pipeline_name,
+        destination=dest,
+        dataset_name=dataset_name,
+        pipelines_dir=str(pipelines_dir) if pipelines_dir else None,
+        progress="log" if os.environ.get("RUNSTEPS_DLT_PROGRESS") else None,
+    )
+
+
+def loader_file_format(pipeline: dlt.Pipeline) -> Optional[str]:
+    """Parquet where the destination takes it (several times faster on DuckDB), else its default."""
+    caps = pipeline.destination.capabilities()
+    return "parquet" if "parquet" in (caps.supported_loader_file_formats or []) else None
+
+
+@contextmanager
+def pipeline_lock(pipeline: dlt.Pipeline, wait: float = 0.0) -> Iterator[None]:
+    """One load at a time per pipeline: a second one waits up to `wait` seconds, then stops clearly."""
+    lock_path = Path(pipeline.pipelines_dir) / f"{pipeline.pipeline_name}.lock"
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_path, "a+") as handle:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as exc:
+                if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                    raise
+                if time.monotonic() >= deadline:
+                    handle.seek(0)
+                    holder = handle.read().strip() or "unknown"
+                    raise LoadBusyError(
+                        f"another runsteps load is running on this pipeline (pid {holder}, lock {lock_path}); "
+                        "wait for it to finish, or pass --wait SECONDS"
+                    ) from None
+                time.sleep(0.2)
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def unwrap_error(exc: BaseException) -> BaseException:
+    """dlt wraps errors raised inside a resource; find ours (or the root cause) in the chain."""
+    seen = set()
+    current: Optional[BaseException] = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, RunstepsError):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return exc
+
+
+def run_load(pipeline: dlt.Pipeline, source: Any, wait: float = 0.0) -> LoadInfo:
+    """Extract, normalize and load one source under the pipeline lock; raise on any failed job."""
+    with pipeline_lock(pipeline, wait):
+        try:
+            # A package a crash left behind (extracted or normalized) is finished first, so that rows
+            # and the state extracted with them land together before anything new is fetched.
+            if pipeline.has_pending_data:
+                pipeline.run().raise_on_failed_jobs()
+            info = pipeline.run(source, loader_file_format=loader_file_format(pipeline))
+        except Exception as exc:
+            ours = unwrap_error(exc)
+            if ours is not exc:
+                raise ours from None
+            raise
+        info.raise_on_failed_jobs()
+        return info
