@@ -36,6 +36,9 @@ def _add_warehouse_args(parser: argparse.ArgumentParser) -> None:
                        help="dataset (schema) of the raw tables (default: assistants)")
     group.add_argument("--pipeline-name", default="runsteps", metavar="NAME",
                        help="dlt pipeline name; each shard gets its own (default: runsteps)")
+    group.add_argument("--pipelines-dir", metavar="DIR", default=os.environ.get("RUNSTEPS_PIPELINES_DIR"),
+                       help="dlt's working folder (state, load packages); default: beside the DuckDB file "
+                            "(PATH.dlt), or ~/.dlt/pipelines for other destinations")
 
 
 def _add_load_args(parser: argparse.ArgumentParser) -> None:

@@ -29,7 +29,8 @@ def pipeline_for(args: argparse.Namespace) -> dlt.Pipeline:
     shard = parse_shard(getattr(args, "shard", None))
     if shard:
         name = f"{name}_shard_{shard[0]}_of_{shard[1]}"
-    return build_pipeline(args.db, args.destination, dataset_name=args.dataset, pipeline_name=name)
+    return build_pipeline(args.db, args.destination, dataset_name=args.dataset, pipeline_name=name,
+                          pipelines_dir=getattr(args, "pipelines_dir", None))
 
 
 def _where(args: argparse.Namespace) -> str:
