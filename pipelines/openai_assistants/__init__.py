@@ -246,6 +246,12 @@ def openai_assistants(
     if not key:
         env = " or ".join(profile["key_env"])
         raise ConfigError(f"no API key: set {env}, or sources.openai_assistants.api_key in .dlt/secrets.toml")
+    if not isinstance(concurrency, int) or concurrency < 1:
+        raise ConfigError(f"--concurrency must be a whole number of at least 1 (got {concurrency!r})")
+    if not isinstance(timeout, (int, float)) or timeout <= 0:
+        raise ConfigError(f"--timeout must be a positive number of seconds (got {timeout!r})")
+    if not isinstance(max_retries, int) or max_retries < 0:
+        raise ConfigError(f"--max-retries must be 0 or more (got {max_retries!r})")
     ids = list(dict.fromkeys(validate_id(t, "thread id") for t in (thread_ids or [])))
     shard_spec = parse_shard(shard)
     if list_threads is None:

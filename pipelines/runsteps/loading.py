@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, Iterator, Optional
 
 import dlt
+from dlt.common.destination import Destination
 from dlt.common.pipeline import LoadInfo
 
 from openai_assistants import settings
@@ -59,9 +60,12 @@ def build_pipeline(
         pipelines_dir = pipelines_dir or pipelines_dir_for(db.resolve())
     else:
         try:
-            dest = dlt.destination(destination, credentials=credentials) if credentials else destination
-        except Exception as exc:  # dlt raises its own unknown-destination error
-            raise ConfigError(f"unknown destination {destination!r}: {exc}") from None
+            dest = Destination.from_reference(destination, credentials=credentials)
+        except Exception:  # dlt's own error is a page long; one line names the fix
+            raise ConfigError(
+                f"unknown destination {destination!r}: use a dlt destination name such as duckdb, postgres, "
+                "motherduck, bigquery or snowflake"
+            ) from None
     return dlt.pipeline(
         pipeline_name=pipeline_name,
         destination=dest,
