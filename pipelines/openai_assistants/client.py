@@ -11,6 +11,7 @@ import ipaddress
 import logging
 import random
 import re
+import ssl
 import time
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
@@ -111,6 +112,22 @@ def backoff_seconds(attempt: int, rng: random.Random) -> float:
     """0.5 s doubling to 8 s, less up to 25% jitter (the official SDK's schedule)."""
     base = min(settings.INITIAL_BACKOFF_S * (2 ** attempt), settings.MAX_BACKOFF_S)
     return base * (1 - 0.25 * rng.random())
+
+
+def _root_cause(exc: BaseException) -> BaseException:
+    while exc.__cause__ is not None or exc.__context__ is not None:
+        exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
+    return exc
+
+
+def _is_certificate_error(exc: BaseException) -> bool:
+    """A failed certificate check will fail the same way on every retry: it needs a person."""
+    current: Optional[BaseException] = exc
+    while current is not None:
+        if isinstance(current, ssl.SSLCertVerificationError) or "CERTIFICATE_VERIFY_FAILED" in str(current):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
 
 
 @dataclass
@@ -283,7 +300,12 @@ class AssistantsClient:
                 self.stats.requests += 1
                 response = await self._http.get(path, params=query)
                 body = response.content
-            except (httpx.TransportError,) as exc:  # connect/read errors, timeouts, resets mid-body
+            except httpx.TransportError as exc:  # connect/read errors, timeouts, resets mid-body
+                if _is_certificate_error(exc):
+                    raise ConfigError(
+                        f"TLS certificate verification failed for {self.base_url}: {_root_cause(exc)}. "
+                        "Fix: trust the server's CA (SSL_CERT_FILE=/path/to/ca.pem), never disable verification"
+                    ) from None
                 failure: ApiError = ApiError(f"{type(exc).__name__}: {exc}", path=path)
                 wait = None
             else:
