@@ -141,8 +141,12 @@ class ClientStats:
 
 
 class AdaptiveLimiter:
-    """A concurrency limit that halves on 429s, grows back on success, and waits out an empty
-    `x-ratelimit-remaining-requests` until the window resets."""
+    """How many requests may be in flight, and when the next may start.
+
+    The limit halves on a 429 and grows back by one per window of successes (AIMD). When the
+    `x-ratelimit-remaining-requests` header says the budget is spent, requests are spaced by the time
+    one request's worth of budget takes to come back, instead of being sent to collect 429s.
+    """
 
     def __init__(self, maximum: int) -> None:
         self.maximum = max(1, maximum)
@@ -150,24 +154,28 @@ class AdaptiveLimiter:
         self.in_flight = 0
         self._cond = asyncio.Condition()
         self._remaining: Optional[int] = None
-        self._refill_at = 0.0
+        self._interval = 0.0  # seconds for one request's worth of budget to come back
+        self._next_slot = 0.0
 
     async def acquire(self) -> None:
         async with self._cond:
             while True:
-                now = time.monotonic()
-                if self._remaining is not None and self._remaining <= 0 and now < self._refill_at:
-                    try:
-                        await asyncio.wait_for(self._cond.wait(), timeout=self._refill_at - now)
-                    except asyncio.TimeoutError:
-                        pass
+                if self.in_flight >= int(self.limit):
+                    await self._cond.wait()
                     continue
-                if self.in_flight < int(self.limit):
-                    self.in_flight += 1
-                    if self._remaining is not None:
-                        self._remaining -= 1
-                    return
-                await self._cond.wait()
+                now = time.monotonic()
+                if self._remaining is not None and self._remaining <= 0:
+                    if now < self._next_slot:
+                        try:
+                            await asyncio.wait_for(self._cond.wait(), timeout=self._next_slot - now)
+                        except asyncio.TimeoutError:
+                            pass
+                        continue
+                    self._next_slot = now + self._interval
+                self.in_flight += 1
+                if self._remaining is not None:
+                    self._remaining -= 1
+                return
 
     async def release(self, headers: Optional[Mapping[str, str]], rate_limited: bool) -> None:
         async with self._cond:
@@ -177,10 +185,10 @@ class AdaptiveLimiter:
             else:
                 self.limit = min(float(self.maximum), self.limit + 1.0 / max(self.limit, 1.0))
             if headers is not None:
-                self._observe(headers)
+                self._observe(headers, rate_limited)
             self._cond.notify_all()
 
-    def _observe(self, headers: Mapping[str, str]) -> None:
+    def _observe(self, headers: Mapping[str, str], rate_limited: bool) -> None:
         remaining = headers.get("x-ratelimit-remaining-requests")
         if remaining is None:
             return
@@ -191,12 +199,11 @@ class AdaptiveLimiter:
             return
         reset = parse_duration(headers.get("x-ratelimit-reset-requests")) or 0.0
         # The server counted what it has answered; the requests still in flight will use up more.
-        self._remaining = remaining_n - self.in_flight
+        self._remaining = (0 if rate_limited else remaining_n) - self.in_flight
+        used = max(1, limit_n - remaining_n) if limit_n else 1
+        self._interval = min(reset / used, 60.0)
         if self._remaining <= 0:
-            # With a refilling bucket one slot comes back after reset/(used slots); never wait longer
-            # than the whole reset.
-            used = max(1, limit_n - remaining_n) if limit_n else 1
-            self._refill_at = time.monotonic() + min(reset, max(reset / used, 0.001) * (1 - self._remaining))
+            self._next_slot = max(self._next_slot, time.monotonic() + self._interval)
 
 
 class AssistantsClient:
