@@ -125,6 +125,16 @@ def unwrap_error(exc: BaseException) -> BaseException:
     return exc
 
 
+def finish_pending(pipeline: dlt.Pipeline) -> None:
+    """Normalize and load what an interrupted run left behind, before anything new is extracted."""
+    if pipeline.list_extracted_load_packages():
+        pipeline.normalize()
+    if pipeline.list_normalized_load_packages():
+        info = pipeline.load()
+        if info is not None:
+            info.raise_on_failed_jobs()
+
+
 def run_load(pipeline: dlt.Pipeline, source: Any, wait: float = 0.0) -> LoadInfo:
     """Extract, normalize and load one source under the pipeline lock; raise on any failed job."""
     with pipeline_lock(pipeline, wait):
@@ -132,7 +142,7 @@ def run_load(pipeline: dlt.Pipeline, source: Any, wait: float = 0.0) -> LoadInfo
             # A package a crash left behind (extracted or normalized) is finished first, so that rows
             # and the state extracted with them land together before anything new is fetched.
             if pipeline.has_pending_data:
-                pipeline.run().raise_on_failed_jobs()
+                finish_pending(pipeline)
             info = pipeline.run(source, loader_file_format=loader_file_format(pipeline))
         except Exception as exc:
             ours = unwrap_error(exc)
