@@ -1,0 +1,223 @@
+"""The per-million-token prices of a model on a day: the overrides file first, then genai-prices.
+
+Pure lookups, no database. `prices.py` asks these for every (model, day) present in the runs and
+writes the answers to the `model_prices` table.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+
+import genai_prices
+from genai_prices import data_snapshot, types
+
+# The Assistants API is OpenAI's: its model names are looked up under OpenAI first. A name OpenAI
+# does not know (a compatible server's open model, say) gets genai-prices' own provider matching.
+PRIMARY_PROVIDER = "openai"
+GENAI_PRICES_SOURCE = f"genai-prices {genai_prices.__version__}"
+OVERRIDE_SOURCE = "override"
+
+OVERRIDE_COLUMNS = ("model", "valid_from", "valid_to", "input_usd_per_mtok", "output_usd_per_mtok", "note")
+_REQUIRED_OVERRIDE_COLUMNS = ("model", "input_usd_per_mtok", "output_usd_per_mtok")
+
+
+@dataclass(frozen=True)
+class Price:
+    """The prices of one model in effect on one day.
+
+    Attributes:
+        input_usd_per_mtok: USD per million prompt (input) tokens.
+        output_usd_per_mtok: USD per million completion (output) tokens.
+        price_source: `genai-prices <version>` or `override`.
+        priced_as: the model the price belongs to: genai-prices' model id (a dated snapshot
+            name such as `gpt-4o-2024-08-06` resolves to `gpt-4o`), or the override's model.
+        note: why this price needs a second look (a tiered price, another provider), or the
+            override's note.
+    """
+
+    input_usd_per_mtok: Decimal
+    output_usd_per_mtok: Decimal
+    price_source: str
+    priced_as: str
+    note: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class PriceOverride:
+    """One row of `seeds/price_overrides.csv`: a negotiated or Azure price for a date range.
+
+    `valid_from` and `valid_to` are inclusive UTC dates; None leaves that end open.
+    """
+
+    model: str
+    valid_from: Optional[date]
+    valid_to: Optional[date]
+    input_usd_per_mtok: Decimal
+    output_usd_per_mtok: Decimal
+    note: Optional[str]
+    line: int
+
+    def covers(self, model: str, day: date) -> bool:
+        """Says whether this override sets the price of `model` on `day`."""
+        return (
+            self.model == model
+            and (self.valid_from is None or self.valid_from <= day)
+            and (self.valid_to is None or day <= self.valid_to)
+        )
+
+
+class PriceOverridesError(ValueError):
+    """The overrides file cannot be used; the message names the file, the line and the value."""
+
+
+def _parse_date(path: Path, line: int, column: str, value: str) -> Optional[date]:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise PriceOverridesError(f"{path}:{line}: {column} {value!r} is not a date like 2025-06-10") from None
+
+
+def _parse_price(path: Path, line: int, column: str, value: str) -> Decimal:
+    # An empty price would be a silent $0 (or a silent null): both are refused.
+    try:
+        price = Decimal(value)
+    except InvalidOperation:
+        raise PriceOverridesError(
+            f"{path}:{line}: {column} {value!r} is not a price in USD per million tokens"
+        ) from None
+    if not price.is_finite() or price < 0:
+        raise PriceOverridesError(f"{path}:{line}: {column} {value!r} must be a number >= 0")
+    return price
+
+
+def read_price_overrides(path: Path) -> List[PriceOverride]:
+    """Reads the overrides CSV. A missing file means no overrides.
+
+    Raises:
+        PriceOverridesError: a required column is missing, a value does not parse, a range is
+            reversed, or two rows price the same model on the same day.
+    """
+    if not path.is_file():
+        return []
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.DictReader(handle)
+        header = [c.strip() for c in reader.fieldnames or []]
+        missing = [c for c in _REQUIRED_OVERRIDE_COLUMNS if c not in header]
+        if missing:
+            raise PriceOverridesError(f"{path}: missing column(s) {', '.join(missing)}; expected {', '.join(OVERRIDE_COLUMNS)}")
+        overrides = []
+        for row in reader:
+            line = reader.line_num
+            values = {(k or "").strip(): (v or "").strip() for k, v in row.items()}
+            if not any(values.values()):
+                continue  # a blank line
+            if not values["model"]:
+                raise PriceOverridesError(f"{path}:{line}: model is empty")
+            override = PriceOverride(
+                model=values["model"],
+                valid_from=_parse_date(path, line, "valid_from", values.get("valid_from", "")),
+                valid_to=_parse_date(path, line, "valid_to", values.get("valid_to", "")),
+                input_usd_per_mtok=_parse_price(path, line, "input_usd_per_mtok", values["input_usd_per_mtok"]),
+                output_usd_per_mtok=_parse_price(path, line, "output_usd_per_mtok", values["output_usd_per_mtok"]),
+                note=values.get("note") or None,
+                line=line,
+            )
+            if override.valid_from and override.valid_to and override.valid_from > override.valid_to:
+                raise PriceOverridesError(f"{path}:{line}: valid_from is after valid_to")
+            overrides.append(override)
+    _refuse_overlaps(path, overrides)
+    return overrides
+
+
+def _refuse_overlaps(path: Path, overrides: Sequence[PriceOverride]) -> None:
+    # Two prices for one model-day would make the cost depend on file order: refuse them.
+    lowest, highest = date.min, date.max
+    for i, a in enumerate(overrides):
+        for b in overrides[i + 1 :]:
+            if a.model != b.model:
+                continue
+            if (a.valid_from or lowest) <= (b.valid_to or highest) and (b.valid_from or lowest) <= (a.valid_to or highest):
+                raise PriceOverridesError(
+                    f"{path}: lines {a.line} and {b.line} both price {a.model!r} on some of the same days"
+                )
+
+
+def _find_model(model: str) -> Optional[Tuple[types.Provider, types.ModelInfo]]:
+    # genai-prices caches its own lookups per snapshot, so an updated snapshot is honoured.
+    snapshot = data_snapshot.get_snapshot()
+    for provider_id in (PRIMARY_PROVIDER, None):
+        try:
+            return snapshot.find_provider_model(model, None, provider_id, None)
+        except LookupError:
+            continue
+    return None
+
+
+def _base(value: object) -> Tuple[Optional[Decimal], bool]:
+    """Returns a price key's flat price, and whether it is a tiered price cut down to its base."""
+    if isinstance(value, types.TieredPrices):
+        return value.base, True
+    if isinstance(value, Decimal):
+        return value, False
+    return None, False
+
+
+def genai_price(model: str, day: date) -> Optional[Price]:
+    """The genai-prices price of `model` in effect on `day` (UTC), or None when it has none.
+
+    Prices with a start date apply from that UTC day on, as genai-prices applies them. A model
+    without both an input and an output token price has no price: never a silent 0.
+    """
+    found = _find_model(model)
+    if found is None:
+        return None
+    provider, info = found
+    model_price = info.get_prices(datetime.combine(day, time(0, 0), tzinfo=UTC))
+    input_price, input_tiered = _base(getattr(model_price, "input_mtok", None))
+    output_price, output_tiered = _base(getattr(model_price, "output_mtok", None))
+    if input_price is None or output_price is None:
+        return None
+    notes = []
+    if input_tiered or output_tiered:
+        # A tier applies per request, and a run's usage sums many requests: its tier is unknowable.
+        notes.append("tiered price: base tier used")
+    if provider.id != PRIMARY_PROVIDER:
+        notes.append(f"provider {provider.id}")
+    return Price(
+        input_usd_per_mtok=input_price,
+        output_usd_per_mtok=output_price,
+        price_source=GENAI_PRICES_SOURCE,
+        priced_as=info.id,
+        note="; ".join(notes) or None,
+    )
+
+
+def price_on(model: str, day: date, overrides: Iterable[PriceOverride]) -> Optional[Price]:
+    """The price of `model` on `day`: an override when one covers it, else genai-prices', else None."""
+    for override in overrides:
+        if override.covers(model, day):
+            return Price(
+                input_usd_per_mtok=override.input_usd_per_mtok,
+                output_usd_per_mtok=override.output_usd_per_mtok,
+                price_source=OVERRIDE_SOURCE,
+                priced_as=override.model,
+                note=override.note,
+            )
+    return genai_price(model, day)
+
+
+def prices_for(pairs: Iterable[Tuple[str, date]], overrides: Sequence[PriceOverride]) -> Dict[Tuple[str, date], Price]:
+    """Prices every (model, day) pair that has one; pairs without a price are left out."""
+    found: Dict[Tuple[str, date], Price] = {}
+    for model, day in pairs:
+        price = price_on(model, day, overrides)
+        if price is not None:
+            found[(model, day)] = price
+    return found

@@ -1,0 +1,92 @@
+-- fct_runs
+-- Grain: one row per run, key run_id.
+-- Meaning: every run with its assistant, model, day, outcome, timings, usage, cost, and what its
+--   steps and tool calls were. The usage and cost here are the run's own totals, the only ones
+--   to add up for spend.
+-- Definitions:
+--   run_date: UTC date of created_at.
+--   is_terminal and is_completed / is_failed / is_cancelled / is_expired / is_incomplete: the
+--     outcome; an open run (queued, in_progress, requires_action, cancelling) is not terminal.
+--   last_error_code: server_error, rate_limit_exceeded or invalid_prompt (set on failed runs).
+--   queue_seconds: created_at -> started_at. run_seconds: started_at -> ended_at (see
+--     int_runs_classified for ended_at by status).
+--   prompt_tokens / completion_tokens / total_tokens: the run's usage; null until terminal.
+--   cost_usd = prompt_tokens * input_usd_per_mtok / 1e6 + completion_tokens * output_usd_per_mtok
+--     / 1e6, at the price of the run's model on run_date; null (never 0) when that model-day has
+--     no price (is_priced false, see unpriced_models) or the run has no usage yet.
+--   steps, message_creation_steps, tool_calls_steps, failed_steps: the run's steps (0 if none).
+--   tool_calls, code_interpreter_calls, file_search_calls, function_calls, other_tool_calls: its
+--     tool calls by type (0 if none).
+with
+
+runs as (
+
+    select * from analytics.int_runs_priced
+
+),
+
+steps as (
+
+    select * from analytics.int_steps_aggregated_to_runs
+
+),
+
+tool_calls as (
+
+    select * from analytics.int_tool_calls_pivoted_to_runs
+
+),
+
+final as (
+
+    select
+        runs.run_id,
+        runs.thread_id,
+        runs.assistant_id,
+        runs.model,
+        runs.run_date,
+        runs.status,
+        runs.is_terminal,
+        runs.is_completed,
+        runs.is_failed,
+        runs.is_cancelled,
+        runs.is_expired,
+        runs.is_incomplete,
+        runs.last_error_code,
+        runs.last_error_message,
+        runs.incomplete_reason,
+        runs.required_action_type,
+        runs.created_at,
+        runs.started_at,
+        runs.ended_at,
+        runs.queue_seconds,
+        runs.run_seconds,
+        runs.prompt_tokens,
+        runs.completion_tokens,
+        runs.total_tokens,
+        runs.is_priced,
+        runs.input_usd_per_mtok,
+        runs.output_usd_per_mtok,
+        runs.price_source,
+        runs.input_cost_usd,
+        runs.output_cost_usd,
+        runs.cost_usd,
+        coalesce(steps.steps, 0) as steps,
+        coalesce(steps.message_creation_steps, 0) as message_creation_steps,
+        coalesce(steps.tool_calls_steps, 0) as tool_calls_steps,
+        coalesce(steps.failed_steps, 0) as failed_steps,
+        coalesce(tool_calls.tool_calls, 0) as tool_calls,
+        coalesce(tool_calls.code_interpreter_calls, 0) as code_interpreter_calls,
+        coalesce(tool_calls.file_search_calls, 0) as file_search_calls,
+        coalesce(tool_calls.function_calls, 0) as function_calls,
+        coalesce(tool_calls.other_tool_calls, 0) as other_tool_calls
+
+    from runs
+    left join steps
+        on steps.run_id = runs.run_id
+    left join tool_calls
+        on tool_calls.run_id = runs.run_id
+
+)
+
+select * from final

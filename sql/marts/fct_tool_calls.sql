@@ -1,0 +1,54 @@
+-- fct_tool_calls
+-- Grain: one row per tool call, key (step_id, tool_call_position).
+-- Meaning: every tool call with its type and name, the status and duration of its step, and its
+--   run's assistant, model and day.
+-- Definitions:
+--   tool_type: code_interpreter, file_search, function, or a Foundry kind (mcp, azure_function,
+--     connected_agent, bing_grounding, ...).
+--   function_name: the function's name (function, azure_function), the MCP tool's (mcp), the
+--     agent's (connected_agent); null for tools without a name.
+--   step_status and the is_step_* flags: the outcome of the call's step. A tool call has no status
+--     of its own: it failed when its step failed.
+--   step_seconds: the step's created_at -> ended_at; null while the step is in progress.
+--   output_count: code interpreter outputs; result_count: file search results.
+with
+
+tool_calls as (
+
+    select * from analytics.int_tool_calls_joined_to_steps
+
+),
+
+final as (
+
+    select
+        step_id,
+        tool_call_position,
+        tool_call_id,
+        run_id,
+        thread_id,
+        assistant_id,
+        model,
+        run_date,
+        run_status,
+        tool_type,
+        function_name,
+        server_label,
+        step_status,
+        is_step_terminal,
+        is_step_completed,
+        is_step_failed,
+        is_step_cancelled,
+        is_step_expired,
+        step_last_error_code,
+        step_created_at,
+        step_ended_at,
+        step_seconds,
+        output_count,
+        result_count
+
+    from tool_calls
+
+)
+
+select * from final

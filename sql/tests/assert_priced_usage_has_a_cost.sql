@@ -1,0 +1,26 @@
+-- assert_priced_usage_has_a_cost
+-- Returns: one row per run or step that has usage and a price for its model and day, yet no
+--   cost (for instance total_tokens without the prompt/completion split).
+-- Why: a priced run without a cost silently drops out of the spend; only unpriced models may
+--   have a null cost, and they are listed in unpriced_models.
+with
+
+runs as (
+
+    select 'run' as object_type, run_id as object_id, model, run_date, total_tokens, cost_usd
+    from analytics.fct_runs
+    where is_priced and total_tokens is not null and cost_usd is null
+
+),
+
+steps as (
+
+    select 'step' as object_type, step_id as object_id, model, run_date, total_tokens, cost_usd
+    from analytics.fct_run_steps
+    where is_priced and total_tokens is not null and cost_usd is null
+
+)
+
+select * from runs
+union all
+select * from steps
