@@ -103,6 +103,8 @@ def build_parser() -> argparse.ArgumentParser:
                        epilog=_examples("runsteps models", "runsteps models --test --db warehouse.duckdb"))
     _add_warehouse_args(p)
     p.add_argument("--test", action="store_true", help="also run the data tests of sql/tests (exit 5 if any fails)")
+    p.add_argument("--price-overrides", metavar="CSV", help="negotiated/Azure prices that win over genai-prices "
+                   "(default: sql/seeds/price_overrides.csv; format in the README)")
     p.set_defaults(func=commands.cmd_models)
 
     p = sub.add_parser("report", help="write the HTML report and print a text summary", formatter_class=fmt,
@@ -118,6 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_load_args(p)
     p.add_argument("--out", default="runsteps-report.html", metavar="FILE", help="HTML report to write")
     p.add_argument("--days", type=int, default=30, metavar="N", help="days of history to chart (default: 30)")
+    p.add_argument("--price-overrides", metavar="CSV", help="negotiated/Azure prices that win over genai-prices")
     p.set_defaults(func=commands.cmd_nightly)
 
     p = sub.add_parser("demo", help="run everything against a built-in emulator, offline", formatter_class=fmt,

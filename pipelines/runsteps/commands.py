@@ -27,10 +27,10 @@ def pipeline_for(args: argparse.Namespace) -> dlt.Pipeline:
     """The pipeline the warehouse options name; a shard gets a pipeline (and state) of its own."""
     name = args.pipeline_name
     shard = parse_shard(getattr(args, "shard", None))
-    if shard:
-        name = f"{name}_shard_{shard[0]}_of_{shard[1]}"
-    return build_pipeline(args.db, args.destination, dataset_name=args.dataset, pipeline_name=name,
-                          pipelines_dir=getattr(args, "pipelines_dir", None))
+    suffix = f"shard_{shard[0]}_of_{shard[1]}" if shard else None
+    return build_pipeline(args.db, args.destination, dataset_name=args.dataset,
+                          pipeline_name=f"{name}_{suffix}" if suffix else name,
+                          pipelines_dir=getattr(args, "pipelines_dir", None), staging_suffix=suffix)
 
 
 def _where(args: argparse.Namespace) -> str:
@@ -104,19 +104,32 @@ def cmd_load(args: argparse.Namespace) -> int:
 
 
 def cmd_models(args: argparse.Namespace) -> int:
-    from .models import build_models, run_data_tests
+    from .models import run_data_tests
 
     pipeline = pipeline_for(args)
-    result = build_models(pipeline)
-    print(f"built {len(result.models)} models in schema analytics of {_where(args)} in {result.seconds:.2f}s")
+    _build(args, pipeline)
     if args.test:
-        failures = [t for t in run_data_tests(pipeline) if t.failing_rows]
+        results = run_data_tests(pipeline)
+        failures = [t for t in results if t.failing_rows]
         if failures:
             for test in failures:
-                print(f"FAIL {test.name}: {test.failing_rows} offending row(s)", file=sys.stderr)
-            raise DataTestsFailed(f"{len(failures)} data test(s) failed")
-        print("all data tests passed")
+                sample = f"; e.g. {test.sample[0]}" if test.sample else ""
+                print(f"FAIL {test.name}: {test.failing_rows} offending row(s){sample}", file=sys.stderr)
+            raise DataTestsFailed(f"{len(failures)} of {len(results)} data tests failed (see above)")
+        print(f"all {len(results)} data tests passed")
     return 0
+
+
+def _build(args: argparse.Namespace, pipeline: dlt.Pipeline) -> None:
+    from .models import build_models
+
+    overrides = getattr(args, "price_overrides", None)
+    if overrides and not Path(overrides).is_file():
+        raise RunstepsError(f"--price-overrides {overrides!r} is not a file")
+    result = build_models(pipeline, price_overrides=Path(overrides) if overrides else None)
+    unpriced = sorted({m for m, _ in result.prices.unpriced}) if result.prices else []
+    print(f"built {len(result.models)} models in schema analytics of {_where(args)} in {result.seconds:.2f}s"
+          + (f"; no price for: {', '.join(map(str, unpriced))} (see analytics.unpriced_models)" if unpriced else ""))
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -130,11 +143,9 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_nightly(args: argparse.Namespace) -> int:
-    from .models import build_models
-
     pipeline = pipeline_for(args)
     do_load(args, pipeline)
-    build_models(pipeline)
+    _build(args, pipeline)
     return cmd_report(args)
 
 

@@ -40,6 +40,7 @@ def build_pipeline(
     dataset_name: str = settings.DEFAULT_DATASET,
     pipeline_name: str = DEFAULT_PIPELINE,
     pipelines_dir: Optional[str | Path] = None,
+    staging_suffix: Optional[str] = None,
 ) -> dlt.Pipeline:
     """A pipeline into a DuckDB file (the default) or any dlt destination by name.
 
@@ -50,17 +51,20 @@ def build_pipeline(
         dataset_name: the schema the raw tables go to.
         pipeline_name: one per shard, so that shards keep separate state.
         pipelines_dir: dlt's working folder; beside the DuckDB file by default.
+        staging_suffix: a staging dataset of its own (`<dataset>_staging_<suffix>`), so that shards
+            merging into one dataset at once never share staging tables.
     """
+    extra = {"staging_dataset_name_layout": f"%s_staging_{staging_suffix}"} if staging_suffix else {}
     if destination in (None, "duckdb"):
         db = Path(db_path or DEFAULT_DB).expanduser()
         if db.exists() and db.is_dir():
             raise ConfigError(f"--db {str(db)!r} is a directory; give a file path such as ./runsteps.duckdb")
         db.parent.mkdir(parents=True, exist_ok=True)
-        dest: Any = dlt.destinations.duckdb(credentials or str(db.resolve()))
+        dest: Any = dlt.destinations.duckdb(credentials or str(db.resolve()), **extra)
         pipelines_dir = pipelines_dir or pipelines_dir_for(db.resolve())
     else:
         try:
-            dest = Destination.from_reference(destination, credentials=credentials)
+            dest = Destination.from_reference(destination, credentials=credentials, **extra)
         except Exception:  # dlt's own error is a page long; one line names the fix
             raise ConfigError(
                 f"unknown destination {destination!r}: use a dlt destination name such as duckdb, postgres, "
