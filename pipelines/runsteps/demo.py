@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -41,18 +42,23 @@ def run_demo(directory: Path, threads: int = 40, seed: int = 7) -> int:
             list_threads=None, concurrency=None, timeout=None, max_retries=None, allow_insecure_http=None,
             no_known_threads=False, wait=0.0, progress="auto",
         )
-        import os
-
-        os.environ["OPENAI_API_KEY"] = emu.api_key  # the emulator's own key, for this process only
-        do_load(args)
+        saved = os.environ.get("OPENAI_API_KEY")
+        os.environ["OPENAI_API_KEY"] = emu.api_key  # the emulator's own key, for this load only
+        try:
+            do_load(args)
+        finally:
+            if saved is None:
+                os.environ.pop("OPENAI_API_KEY", None)
+            else:
+                os.environ["OPENAI_API_KEY"] = saved
     lines = [f"\ndatabase: {db.resolve()}"]
     with duckdb.connect(str(db), read_only=True) as con:
         lines.append("\ntables (schema assistants):")
-        for (table,) in con.sql(
+        for (table,) in con.execute(
             "select table_name from information_schema.tables where table_schema = 'assistants' "
             "and table_name not like '\\_dlt%' escape '\\' order by 1"
         ).fetchall():
-            count = con.sql(f'select count(*) from assistants."{table}"').fetchone()[0]
+            count = con.execute(f'select count(*) from assistants."{table}"').fetchall()[0][0]
             lines.append(f"  {table:<28} {count:>8} rows")
         lines.append("\nsample query:\n" + _SAMPLE_QUERY + "\n")
         lines.append(str(con.sql(_SAMPLE_QUERY)))
@@ -78,8 +84,9 @@ def _models_and_report(directory: Path, db: Path) -> None:
     result = build_models(pipeline)
     print(f"built {len(result.models)} models in schema analytics")
     with duckdb.connect(str(db), read_only=True) as con:
-        print("\nanalytics.rpt_daily_usage (last 5 days):")
-        print(con.sql("select * from analytics.rpt_daily_usage order by 1 desc limit 5"))
+        print("\nanalytics.rpt_daily_usage (the 8 costliest assistant-model-days):")
+        print(con.sql("select run_date, assistant_id, model, runs, steps, total_tokens, round(cost_usd, 4) as cost_usd "
+                      "from analytics.rpt_daily_usage order by cost_usd desc nulls last limit 8"))
     try:
         from .report import write_report
     except ImportError:
