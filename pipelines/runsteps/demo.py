@@ -94,4 +94,6 @@ def _models_and_report(directory: Path, db: Path) -> None:
     out = directory / "report.html"
     print(write_report(pipeline, out))
     print(f"report: {out.resolve()}")
-    print(f"notebook: marimo edit notebooks/explore.py -- --db {db}\n")
+    notebook = Path(__file__).resolve().parents[2] / "notebooks" / "explore.py"
+    where = notebook if notebook.exists() else Path("notebooks/explore.py")
+    print(f"notebook: marimo edit {where} -- --db {db.resolve()}\n")

@@ -1,0 +1,15 @@
+"""The nightly report: one self-contained HTML file, a short text summary, and the headline figures.
+
+`runsteps report`, `runsteps nightly` and the demo call `write_report`; tests and notebooks can
+call `report_figures` for the numbers alone. Both read only the marts (schema `analytics`) and, for
+freshness and warnings, the raw tables `load_issues`, `threads` and dlt's `_dlt_loads`.
+
+Modules, one job each: `periods` (which days), `queries` (SQL), `figures` (headline arithmetic),
+`data` (collecting it all), `palette`, `svg` and `charts` (drawing), `page` (HTML), `summary`
+(text), `build` (writing the file).
+"""
+
+from runsteps.report.build import report_figures, write_report
+from runsteps.report.queries import ModelsMissingError
+
+__all__ = ["ModelsMissingError", "report_figures", "write_report"]

@@ -1,0 +1,91 @@
+"""Writing the report: collect the data once, render the page and the summary, write atomically."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Dict, Optional
+
+import dlt
+
+from runsteps.models.project import MODELS_SCHEMA
+
+from .data import ReportData, collect
+from .figures import figures_dict
+from .page import render_page
+from .queries import Warehouse, open_warehouse
+from .summary import summary_text
+
+
+def describe_source(pipeline: dlt.Pipeline, wh: Warehouse) -> str:
+    """`duckdb /path/to/file.duckdb, dataset assistants`; no credentials beyond a DuckDB file path."""
+    name = pipeline.destination.destination_name
+    where = ""
+    if name == "duckdb":
+        database = getattr(getattr(wh.client, "credentials", None), "database", None)
+        where = f" {database}" if database else ""
+    return f"{name}{where}, dataset {pipeline.dataset_name}"
+
+
+def read_report_data(pipeline: dlt.Pipeline, days: int = 30, now: Optional[datetime] = None,
+                     models_schema: str = MODELS_SCHEMA) -> ReportData:
+    """Everything the report shows, read from the pipeline's destination.
+
+    Raises:
+        ModelsMissingError: the marts have not been built (`runsteps models`).
+    """
+    with open_warehouse(pipeline, models_schema) as wh:
+        return collect(wh, days=days, now=now, source=describe_source(pipeline, wh))
+
+
+def write_report(pipeline: dlt.Pipeline, out: Path, days: int = 30, now: Optional[datetime] = None, *,
+                 models_schema: str = MODELS_SCHEMA) -> str:
+    """Writes the HTML report and returns its text summary.
+
+    Args:
+        pipeline: the pipeline whose destination holds the marts (schema `analytics`).
+        out: the HTML file to write; its folder is created if needed. The file is replaced
+            atomically, so a web server never serves half a report.
+        days: how many days the charts and run tables cover (the headlines always show yesterday,
+            7 and 30 days).
+        now: the report's clock; the current UTC time by default. When the data ends more than
+            two days before it, the report anchors on the data's last day and says so.
+        models_schema: the schema the models were built in (`build_models(schema=...)`).
+
+    Returns:
+        A few lines of plain text for mail or chat (see `summary.py` for an example).
+
+    Raises:
+        ModelsMissingError: the marts have not been built.
+    """
+    data = read_report_data(pipeline, days, now, models_schema)
+    html = render_page(data)
+    target = Path(out).expanduser()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=str(target.parent))
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(html)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return summary_text(data)
+
+
+def report_figures(pipeline: dlt.Pipeline, days: int = 30, now: Optional[datetime] = None, *,
+                   models_schema: str = MODELS_SCHEMA) -> Dict[str, Any]:
+    """The headline figures the report shows, as plain data (layout in `figures.figures_dict`).
+
+    Args:
+        pipeline: the pipeline whose destination holds the marts.
+        days: the chart window (it does not change the headline periods; kept for symmetry
+            with `write_report`, so both read the same data).
+        now: the report's clock, as for `write_report`.
+        models_schema: the schema the models were built in.
+    """
+    data = read_report_data(pipeline, days, now, models_schema)
+    return figures_dict(data.anchor, data.headlines)

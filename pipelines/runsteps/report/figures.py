@@ -1,0 +1,147 @@
+"""Headline figures: cost, tokens, runs and failure rate of a period, against the period before.
+
+Pure functions over the rows `queries.py` fetched, so the arithmetic is testable without a
+database. The definitions are the marts' own, added up:
+
+- cost: the sum of `rpt_daily_usage.cost_usd` (the runs' own usage at the price of the run's model
+  on its day). Usage of unpriced models is not in it; `unpriced_total_tokens` says how much is
+  missing, and when nothing at all could be priced the cost is None, never a silent 0.
+- tokens: the sum of the runs' `total_tokens` (never the steps' as well: the same tokens again).
+- runs: runs created in the period, open ones included.
+- failure rate: unsuccessful terminal runs over terminal runs (`rpt_failure_rates`); None when no
+  run of the period has ended.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from typing import Any, Dict, Iterable, List, Optional
+
+from .periods import HEADLINE_PERIODS, Anchor, Period
+from .queries import FailureRow, UsageRow
+
+
+@dataclass(frozen=True)
+class Totals:
+    """One period's figures.
+
+    Attributes:
+        cost_usd: priced cost; None when the period has usage but none of it has a price.
+        total_tokens, prompt_tokens, completion_tokens: the runs' own usage.
+        runs: runs created in the period; terminal_runs: those that ended.
+        unsuccessful_runs: terminal runs that did not complete.
+        failure_rate: unsuccessful_runs / terminal_runs, or None without terminal runs.
+        unpriced_total_tokens: tokens of models without a price, missing from cost_usd.
+    """
+
+    cost_usd: Optional[float]
+    total_tokens: int
+    prompt_tokens: int
+    completion_tokens: int
+    runs: int
+    terminal_runs: int
+    unsuccessful_runs: int
+    failure_rate: Optional[float]
+    unpriced_total_tokens: int
+
+    @property
+    def cost_is_partial(self) -> bool:
+        """Some usage of the period is missing from `cost_usd` for want of a price."""
+        return self.unpriced_total_tokens > 0
+
+
+@dataclass(frozen=True)
+class Headline:
+    """A headline period with its figures and those of the period before it.
+
+    Attributes:
+        key: `yesterday`, `last_7_days` or `last_30_days`.
+        label: the heading shown.
+        period: the days it covers.
+        current: its figures.
+        previous: the figures of the period of the same length just before.
+    """
+
+    key: str
+    label: str
+    period: Period
+    current: Totals
+    previous: Totals
+
+
+def totals(period: Period, usage: Iterable[UsageRow], failures: Iterable[FailureRow]) -> Totals:
+    """Adds up the usage and failure rows that fall in the period."""
+    in_usage = [u for u in usage if period.start <= u.run_date < period.end]
+    in_failures = [f for f in failures if period.start <= f.run_date < period.end]
+    costs = [u.cost_usd for u in in_usage if u.cost_usd is not None]
+    unpriced = sum(u.unpriced_total_tokens for u in in_usage)
+    # No priced cost but unpriced usage: the cost is unknown, not zero. fsum is exact, so the total
+    # does not depend on the order the database returned the rows in.
+    cost: Optional[float] = math.fsum(costs) if costs else (None if unpriced else 0.0)
+    terminal = sum(f.terminal_runs for f in in_failures)
+    unsuccessful = sum(f.unsuccessful_runs for f in in_failures)
+    return Totals(
+        cost_usd=cost,
+        total_tokens=sum(u.total_tokens for u in in_usage),
+        prompt_tokens=sum(u.prompt_tokens for u in in_usage),
+        completion_tokens=sum(u.completion_tokens for u in in_usage),
+        runs=sum(u.runs for u in in_usage),
+        terminal_runs=terminal,
+        unsuccessful_runs=unsuccessful,
+        failure_rate=unsuccessful / terminal if terminal else None,
+        unpriced_total_tokens=unpriced,
+    )
+
+
+def headline_span(anchor: Anchor) -> Period:
+    """The days the headlines need: the longest period and the one before it."""
+    longest = max(days for _, _, days in HEADLINE_PERIODS)
+    return anchor.period(longest * 2)
+
+
+def headlines(anchor: Anchor, usage: List[UsageRow], failures: List[FailureRow]) -> List[Headline]:
+    """Yesterday, the last 7 and the last 30 days, each with the period before it."""
+    out = []
+    for key, label, days in HEADLINE_PERIODS:
+        period = anchor.period(days)
+        out.append(Headline(key, label, period, totals(period, usage, failures),
+                            totals(period.previous(), usage, failures)))
+    return out
+
+
+def change(current: Optional[float], previous: Optional[float]) -> Optional[float]:
+    """The relative change from previous to current (0.25 for +25 %); None when undefined."""
+    if current is None or previous is None or previous == 0:
+        return None
+    return (current - previous) / previous
+
+
+def figures_dict(anchor: Anchor, items: List[Headline]) -> Dict[str, Any]:
+    """The headline figures as plain data: what `report_figures()` returns.
+
+    Layout::
+
+        {"today": date, "last_data_day": date | None, "anchored_on_data": bool,
+         "periods": {"yesterday": {"label", "start", "end", "days",
+                                   "current": {<Totals fields>}, "previous": {<Totals fields>}},
+                     "last_7_days": {...}, "last_30_days": {...}}}
+
+    `end` is exclusive: a period covers `start <= run_date < end`.
+    """
+    return {
+        "today": anchor.today,
+        "last_data_day": anchor.last_data_day,
+        "anchored_on_data": anchor.anchored_on_data,
+        "periods": {
+            h.key: {
+                "label": h.label,
+                "start": h.period.start,
+                "end": h.period.end,
+                "days": h.period.days,
+                "current": asdict(h.current),
+                "previous": asdict(h.previous),
+            }
+            for h in items
+        },
+    }

@@ -1,0 +1,409 @@
+"""The report's only contact with the warehouse: plain SQL on the marts and a few raw tables.
+
+Every query here runs unchanged on DuckDB and PostgreSQL, through the pipeline's own dlt SQL
+client. That rules out dialect niceties: no `::` casts, no `double` (a 4-byte float in some
+engines), no query parameters (their style differs per driver). Dates go in as
+`cast('YYYY-MM-DD' as date)` literals built from `date` objects, so nothing user-typed ever
+reaches the SQL text; divisions happen in Python.
+
+The queries fetch days at the grain of the marts and leave the adding up to `figures.py` and
+`charts.py`: one scan of each mart serves every period and chart, which matters because the marts
+are views over the raw tables.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any, Dict, Iterator, List, Optional, Set
+
+import dlt
+
+from openai_assistants.errors import ConfigError
+
+from runsteps.models.project import MODELS_SCHEMA
+
+from .periods import Period, as_utc
+
+Row = Dict[str, Any]
+
+# The marts the report cannot do without; the raw tables it reads are optional (a database that
+# never had a load issue has no `load_issues` table).
+REQUIRED_MARTS = ("rpt_daily_usage", "rpt_failure_rates", "rpt_failures_by_error_code", "rpt_tool_usage", "fct_runs",
+                  "unpriced_models")
+
+
+class ModelsMissingError(ConfigError):
+    """The marts are not there: `runsteps models` has not been run on this warehouse."""
+
+
+def _num(value: Any) -> float:
+    """A SQL number (int, float or Decimal) as float; NULL as 0."""
+    return float(value) if value is not None else 0.0
+
+
+def _opt_num(value: Any) -> Optional[float]:
+    """A SQL number as float, keeping NULL as None (a null cost is unpriced, not zero)."""
+    return float(value) if value is not None else None
+
+
+def _int(value: Any) -> int:
+    return int(value) if value is not None else 0
+
+
+def _day(value: Any) -> date:
+    """A `run_date` as a date (drivers return date, datetime or text depending on the engine)."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def sql_date(day: date) -> str:
+    """A date literal both DuckDB and PostgreSQL read."""
+    return f"cast('{day.isoformat()}' as date)"
+
+
+def sql_timestamp(moment: datetime) -> str:
+    """A UTC timestamp literal both DuckDB and PostgreSQL read."""
+    return f"cast('{as_utc(moment).isoformat()}' as timestamp with time zone)"
+
+
+def in_period(period: Period, column: str = "run_date") -> str:
+    """The WHERE condition for `column` in `[period.start, period.end)`."""
+    return f"{column} >= {sql_date(period.start)} and {column} < {sql_date(period.end)}"
+
+
+class Warehouse:
+    """Reads the marts and the raw tables of one pipeline's destination.
+
+    Args:
+        client: an open dlt SQL client of the pipeline.
+        raw_dataset: the dataset of the raw tables (the pipeline's `dataset_name`).
+        models_schema: the schema the SQL models were built in.
+    """
+
+    def __init__(self, client: Any, raw_dataset: str, models_schema: str = MODELS_SCHEMA) -> None:
+        self.client = client
+        self.raw_dataset = raw_dataset
+        self.models_schema = models_schema
+        self._existing: Optional[Set[tuple]] = None
+
+    def name(self, table: str, raw: bool = False) -> str:
+        """The quoted, fully qualified name of a mart, or of a raw table when `raw`."""
+        dataset = self.raw_dataset if raw else self.models_schema
+        return ".".join(self.client.make_qualified_table_name_path(table, dataset_name=dataset))
+
+    def rows(self, sql: str) -> List[Row]:
+        """Runs a query and returns its rows as dicts keyed by lower-case column name."""
+        with self.client.execute_query(sql) as cursor:
+            columns = [str(d[0]).lower() for d in cursor.description]
+            return [dict(zip(columns, values)) for values in cursor.fetchall()]
+
+    def exists(self, table: str, raw: bool = False) -> bool:
+        """Whether the table or view exists (information_schema works on every SQL destination)."""
+        if self._existing is None:
+            schemas = {self._fold(self.raw_dataset), self._fold(self.models_schema)}
+            listed = ", ".join(f"'{s}'" for s in sorted(schemas))
+            found = self.rows(f"select table_schema, table_name from information_schema.tables "
+                              f"where table_schema in ({listed})")
+            self._existing = {(str(r["table_schema"]), str(r["table_name"])) for r in found}
+        dataset = self.raw_dataset if raw else self.models_schema
+        return (self._fold(dataset), self._fold(table)) in self._existing
+
+    def _fold(self, identifier: str) -> str:
+        return self.client.capabilities.casefold_identifier(identifier)
+
+    def require_marts(self) -> None:
+        """Fails with the fix when the marts have not been built.
+
+        Raises:
+            ModelsMissingError: a mart the report reads is missing.
+        """
+        missing = [m for m in REQUIRED_MARTS if not self.exists(m)]
+        if missing:
+            raise ModelsMissingError(
+                f"the report reads the marts in schema {self.models_schema!r}, and "
+                f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} missing: "
+                f"run `runsteps models` first (or `runsteps nightly`, which does both)")
+
+
+@contextmanager
+def open_warehouse(pipeline: dlt.Pipeline, models_schema: str = MODELS_SCHEMA) -> Iterator[Warehouse]:
+    """A `Warehouse` on the pipeline's destination, open for the duration of the block."""
+    with pipeline.sql_client() as client:
+        yield Warehouse(client, pipeline.dataset_name, models_schema)
+
+
+# --- the marts -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UsageRow:
+    """One row of `rpt_daily_usage`: a day, an assistant, a model.
+
+    Attributes:
+        run_date, assistant_id, model: the grain.
+        runs: runs created that day; terminal_runs: those that ended.
+        prompt_tokens, completion_tokens, total_tokens: the runs' own usage.
+        cost_usd: priced cost; None when unpriced or without usage yet.
+        unpriced_total_tokens: tokens that `cost_usd` cannot price.
+    """
+
+    run_date: date
+    assistant_id: Optional[str]
+    model: Optional[str]
+    runs: int
+    terminal_runs: int
+    prompt_tokens: int
+    completion_tokens: int
+    total_tokens: int
+    cost_usd: Optional[float]
+    unpriced_total_tokens: int
+
+
+@dataclass(frozen=True)
+class FailureRow:
+    """One day of `rpt_failure_rates`, summed over assistants and models."""
+
+    run_date: date
+    terminal_runs: int
+    unsuccessful_runs: int
+    failed_runs: int
+    expired_runs: int
+    cancelled_runs: int
+    incomplete_runs: int
+
+
+@dataclass(frozen=True)
+class ErrorCodeRow:
+    """One day and error code of `rpt_failures_by_error_code`, summed over assistants and models."""
+
+    run_date: date
+    last_error_code: str
+    runs: int
+    failed_runs: int
+
+
+@dataclass(frozen=True)
+class ToolRow:
+    """Tool calls of one type (and function name) in a period, from `rpt_tool_usage`."""
+
+    tool_type: str
+    function_name: Optional[str]
+    tool_calls: int
+    terminal_tool_calls: int
+    completed_tool_calls: int
+    failed_tool_calls: int
+    cancelled_tool_calls: int
+    expired_tool_calls: int
+
+    @property
+    def failure_rate(self) -> Optional[float]:
+        """Unsuccessful over ended calls, as the mart defines it; None when none has ended."""
+        if not self.terminal_tool_calls:
+            return None
+        return (self.terminal_tool_calls - self.completed_tool_calls) / self.terminal_tool_calls
+
+
+def last_run_day(wh: Warehouse) -> Optional[date]:
+    """The last day with runs, or None when the marts hold none."""
+    row = wh.rows(f"select max(run_date) as last_day from {wh.name('rpt_daily_usage')}")[0]
+    return _day(row["last_day"]) if row["last_day"] is not None else None
+
+
+def usage(wh: Warehouse, period: Period) -> List[UsageRow]:
+    """`rpt_daily_usage` rows in the period."""
+    rows = wh.rows(f"""
+        select run_date, assistant_id, model, runs, terminal_runs, prompt_tokens, completion_tokens,
+               total_tokens, cost_usd, unpriced_total_tokens
+        from {wh.name('rpt_daily_usage')}
+        where {in_period(period)}
+    """)
+    return [UsageRow(_day(r["run_date"]), r["assistant_id"], r["model"], _int(r["runs"]), _int(r["terminal_runs"]),
+                     _int(r["prompt_tokens"]), _int(r["completion_tokens"]), _int(r["total_tokens"]),
+                     _opt_num(r["cost_usd"]), _int(r["unpriced_total_tokens"])) for r in rows]
+
+
+def failures(wh: Warehouse, period: Period) -> List[FailureRow]:
+    """Daily outcomes of terminal runs in the period, from `rpt_failure_rates`."""
+    rows = wh.rows(f"""
+        select run_date, sum(terminal_runs) as terminal_runs, sum(unsuccessful_runs) as unsuccessful_runs,
+               sum(failed_runs) as failed_runs, sum(expired_runs) as expired_runs,
+               sum(cancelled_runs) as cancelled_runs, sum(incomplete_runs) as incomplete_runs
+        from {wh.name('rpt_failure_rates')}
+        where {in_period(period)}
+        group by run_date
+    """)
+    return [FailureRow(_day(r["run_date"]), _int(r["terminal_runs"]), _int(r["unsuccessful_runs"]),
+                       _int(r["failed_runs"]), _int(r["expired_runs"]), _int(r["cancelled_runs"]),
+                       _int(r["incomplete_runs"])) for r in rows]
+
+
+def error_codes(wh: Warehouse, period: Period) -> List[ErrorCodeRow]:
+    """Daily runs per error code in the period, from `rpt_failures_by_error_code`."""
+    rows = wh.rows(f"""
+        select run_date, last_error_code, sum(runs) as runs, sum(failed_runs) as failed_runs
+        from {wh.name('rpt_failures_by_error_code')}
+        where {in_period(period)}
+        group by run_date, last_error_code
+    """)
+    return [ErrorCodeRow(_day(r["run_date"]), str(r["last_error_code"]), _int(r["runs"]), _int(r["failed_runs"]))
+            for r in rows]
+
+
+def tool_usage(wh: Warehouse, period: Period) -> List[ToolRow]:
+    """Tool calls per type and function name in the period, from `rpt_tool_usage`."""
+    rows = wh.rows(f"""
+        select tool_type, function_name, sum(tool_calls) as tool_calls,
+               sum(terminal_tool_calls) as terminal_tool_calls, sum(completed_tool_calls) as completed_tool_calls,
+               sum(failed_tool_calls) as failed_tool_calls, sum(cancelled_tool_calls) as cancelled_tool_calls,
+               sum(expired_tool_calls) as expired_tool_calls
+        from {wh.name('rpt_tool_usage')}
+        where {in_period(period)}
+        group by tool_type, function_name
+    """)
+    return [ToolRow(str(r["tool_type"]), r["function_name"], _int(r["tool_calls"]), _int(r["terminal_tool_calls"]),
+                    _int(r["completed_tool_calls"]), _int(r["failed_tool_calls"]), _int(r["cancelled_tool_calls"]),
+                    _int(r["expired_tool_calls"])) for r in rows]
+
+
+RUN_COLUMNS = ("run_id", "thread_id", "assistant_id", "model", "run_date", "status", "last_error_code",
+               "created_at", "queue_seconds", "run_seconds", "total_tokens", "cost_usd", "is_priced", "steps",
+               "tool_calls")
+
+
+def top_runs(wh: Warehouse, period: Period, order_by: str, limit: int = 10, completed_only: bool = False) -> List[Row]:
+    """The runs of the period with the largest `order_by` (`cost_usd` or `run_seconds`).
+
+    Ties are broken by run id so the table is the same every time the report is rebuilt.
+    `completed_only` keeps runs that completed: the slowest list is about latency, and expired
+    runs (which all sit at the API's 10-minute limit) would otherwise fill it.
+    """
+    if order_by not in ("cost_usd", "run_seconds"):
+        raise ValueError(f"cannot rank runs by {order_by!r}")
+    completed = " and is_completed" if completed_only else ""
+    return wh.rows(f"""
+        select {', '.join(RUN_COLUMNS)}
+        from {wh.name('fct_runs')}
+        where {in_period(period)} and {order_by} is not null{completed}
+        order by {order_by} desc, run_id
+        limit {int(limit)}
+    """)
+
+
+def model_names(wh: Warehouse) -> List[str]:
+    """Every model with runs, in name order: the basis of the colour each model keeps."""
+    rows = wh.rows(f"select distinct model from {wh.name('rpt_daily_usage')} where model is not null")
+    return sorted(str(r["model"]) for r in rows)
+
+
+def unpriced_models(wh: Warehouse) -> List[Row]:
+    """`unpriced_models`: the models whose usage has no price, biggest first."""
+    return wh.rows(f"""
+        select model, first_run_date, last_run_date, days, runs, total_tokens
+        from {wh.name('unpriced_models')}
+        order by total_tokens desc, runs desc
+    """)
+
+
+# --- freshness and warnings: the raw tables ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Freshness:
+    """How current the warehouse is.
+
+    Attributes:
+        last_load_at: when dlt last committed a load to the dataset; None before any load.
+        loads: completed loads recorded in `_dlt_loads`.
+        threads_known: threads in `threads`; threads_deleted: those the API answered 404 for.
+        threads_polled_recently: threads polled within a day of the latest poll; a thread far
+            behind the others is one the nightly load no longer reaches.
+        latest_poll_at, oldest_poll_at: the newest and oldest `last_polled_at` of live threads.
+        open_runs: runs not terminal yet (their cost and outcome can still change).
+        oldest_open_run_at: the created_at of the oldest of them.
+        latest_run_at: the newest run's created_at.
+    """
+
+    last_load_at: Optional[datetime]
+    loads: int
+    threads_known: int
+    threads_deleted: int
+    threads_polled_recently: int
+    latest_poll_at: Optional[datetime]
+    oldest_poll_at: Optional[datetime]
+    open_runs: int
+    oldest_open_run_at: Optional[datetime]
+    latest_run_at: Optional[datetime]
+
+
+def freshness(wh: Warehouse) -> Freshness:
+    """Reads `_dlt_loads`, `threads` and the open runs of `fct_runs`."""
+    last_load_at, loads = None, 0
+    if wh.exists("_dlt_loads", raw=True):
+        r = wh.rows(f"select max(inserted_at) as last_load_at, count(*) as loads "
+                    f"from {wh.name('_dlt_loads', raw=True)} where status = 0")[0]
+        last_load_at, loads = r["last_load_at"], _int(r["loads"])
+    known = deleted = recent = 0
+    latest_poll = oldest_poll = None
+    if wh.exists("threads", raw=True):
+        threads = wh.name("threads", raw=True)
+        r = wh.rows(f"""
+            select count(*) as known, count(deleted_at) as deleted,
+                   max(case when deleted_at is null then last_polled_at end) as latest_poll,
+                   min(case when deleted_at is null then last_polled_at end) as oldest_poll
+            from {threads}
+        """)[0]
+        known, deleted = _int(r["known"]), _int(r["deleted"])
+        latest_poll, oldest_poll = r["latest_poll"], r["oldest_poll"]
+        if latest_poll is not None:
+            # The cutoff is computed in Python: interval arithmetic is spelled differently per engine.
+            cutoff = sql_timestamp(latest_poll - timedelta(days=1))
+            recent = _int(wh.rows(f"select count(*) as n from {threads} "
+                                  f"where deleted_at is null and last_polled_at >= {cutoff}")[0]["n"])
+    runs = wh.name("fct_runs")
+    r = wh.rows(f"""
+        select count(case when not is_terminal then 1 end) as open_runs,
+               min(case when not is_terminal then created_at end) as oldest_open,
+               max(created_at) as latest_run
+        from {runs}
+    """)[0]
+    return Freshness(last_load_at, loads, known, deleted, recent, latest_poll, oldest_poll, _int(r["open_runs"]),
+                     r["oldest_open"], r["latest_run"])
+
+
+@dataclass(frozen=True)
+class LoadIssues:
+    """What `load_issues` holds.
+
+    Attributes:
+        total: every row.
+        since_start: rows seen since the start of the report's chart window.
+        groups: rows grouped by object type, error code and HTTP status, newest first, with a
+            count, the last time seen and one example message and object id.
+    """
+
+    total: int
+    since_start: int
+    groups: List[Row]
+
+
+def load_issues(wh: Warehouse, since: date, limit: int = 12) -> LoadIssues:
+    """Summarises `load_issues` (empty when the table does not exist: nothing went wrong yet)."""
+    if not wh.exists("load_issues", raw=True):
+        return LoadIssues(0, 0, [])
+    table = wh.name("load_issues", raw=True)
+    r = wh.rows(f"select count(*) as total, count(case when seen_at >= {sql_date(since)} then 1 end) as recent "
+                f"from {table}")[0]
+    groups = wh.rows(f"""
+        select object_type, error_code, http_status, count(*) as issues, max(seen_at) as last_seen_at,
+               max(message) as example_message, max(object_id) as example_object_id
+        from {table}
+        group by object_type, error_code, http_status
+        order by max(seen_at) desc, count(*) desc
+        limit {int(limit)}
+    """)
+    return LoadIssues(_int(r["total"]), _int(r["recent"]), groups)

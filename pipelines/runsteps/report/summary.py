@@ -1,0 +1,112 @@
+"""The short text summary: what `runsteps report` and `runsteps nightly` print, fit for mail or chat.
+
+A handful of lines, plain ASCII apart from names that come from the data, each readable on its own.
+Example::
+
+    runsteps report for 2026-11-23 (UTC); charts cover 2026-10-25 - 2026-11-23
+    Cost:         yesterday $41.07 (+6.1%) | 7 days $270.12 (-2.4%) | 30 days $1,136.50 (+9.8%)
+    Tokens:       yesterday 3.12M (+4.0%) | 7 days 21.4M (-1.2%) | 30 days 88.9M (+7.5%)
+    Runs:         yesterday 512 (+3.2%) | 7 days 3,480 (+0.4%) | 30 days 14,122 (+5.0%)
+    Failure rate: yesterday 3.9% (+0.4 pp) | 7 days 4.2% (-0.1 pp) | 30 days 4.0% (+0.3 pp)
+    Top assistants (30 days): asst_abc $412.30 (36%), asst_def $301.02 (26%), asst_ghi $150.00 (13%)
+    Warnings: 1 model without a price (acme-internal-llm-v1: 4.1M tokens not in any cost); 3 rows in load_issues
+    Data: last load 2026-11-24 03:15 UTC; 40 of 40 threads polled; 2 runs still open
+
+Changes compare each period with the one of the same length just before it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Dict, List, Optional
+
+from . import fmt
+from .data import ReportData
+from .figures import Headline, Totals, change
+from .periods import as_utc
+
+SHORT_LABELS = {"yesterday": "yesterday", "last_7_days": "7 days", "last_30_days": "30 days"}
+
+
+def _cost(t: Totals) -> str:
+    text = fmt.money(t.cost_usd)
+    return f"{text} + unpriced" if t.cost_is_partial and t.cost_usd is not None else (
+        "unpriced" if t.cost_usd is None else text)
+
+
+def _line(title: str, headlines: List[Headline], value, delta) -> str:
+    parts = [f"{SHORT_LABELS.get(h.key, h.label)} {value(h.current)} ({delta(h)})" for h in headlines]
+    return f"{title:<14}" + " | ".join(parts)
+
+
+def summary_text(data: ReportData) -> str:
+    """The summary of a report's data, a few lines long, ending without a newline."""
+    hs = data.headlines
+    anchor = data.anchor
+    yesterday = hs[0].period.start if hs else anchor.today
+    lines = [f"runsteps report for {yesterday.isoformat()} (UTC); charts cover {data.window.start.isoformat()} - "
+             f"{data.window.last.isoformat()}"]
+    if anchor.anchored_on_data:
+        lines.append(f"NOTE: the data ends on {anchor.last_data_day}, {(anchor.now.date() - anchor.last_data_day).days} "
+                     f"days before today; 'yesterday' is that day.")
+    if anchor.last_data_day is None:
+        lines.append("No runs in the warehouse yet: load some with `runsteps load`.")
+    lines += [
+        _line("Cost:", hs, _cost, lambda h: fmt.signed_pct(change(h.current.cost_usd, h.previous.cost_usd))),
+        _line("Tokens:", hs, lambda t: fmt.compact(t.total_tokens),
+              lambda h: fmt.signed_pct(change(h.current.total_tokens, h.previous.total_tokens))),
+        _line("Runs:", hs, lambda t: fmt.count(t.runs), lambda h: fmt.signed_pct(change(h.current.runs, h.previous.runs))),
+        _line("Failure rate:", hs, lambda t: fmt.pct(t.failure_rate),
+              lambda h: fmt.points(h.current.failure_rate, h.previous.failure_rate)),
+    ]
+    top = _top_assistants(data)
+    if top:
+        lines.append(f"Top assistants ({data.window.days} days): {top}")
+    warnings = warning_phrases(data)
+    if warnings:
+        lines.append("Warnings: " + "; ".join(warnings))
+    fresh = data.freshness
+    live = fresh.threads_known - fresh.threads_deleted
+    lines.append(f"Data: last load {fmt.timestamp(fresh.last_load_at)}; {fresh.threads_polled_recently} of {live} "
+                 f"threads polled; {fresh.open_runs} run{'s' if fresh.open_runs != 1 else ''} still open")
+    return "\n".join(lines)
+
+
+def _top_assistants(data: ReportData, n: int = 3) -> str:
+    cost: Dict[str, float] = defaultdict(float)
+    for u in data.usage:
+        if u.cost_usd:
+            cost[u.assistant_id or "(no assistant)"] += u.cost_usd
+    total = sum(cost.values())
+    ranked = sorted(cost.items(), key=lambda kv: (-kv[1], kv[0]))[:n]
+    return ", ".join(f"{a} {fmt.money(v)} ({fmt.pct(v / total, 0)})" for a, v in ranked) if total else ""
+
+
+def warning_phrases(data: ReportData) -> List[str]:
+    """The warnings, one short phrase each (the HTML report spells them out)."""
+    out = []
+    if data.unpriced:
+        names = ", ".join(f"{r['model'] or '(no model)'}: {fmt.compact(r['total_tokens'])} tokens"
+                          for r in data.unpriced[:3])
+        n = len(data.unpriced)
+        out.append(f"{n} model{'s' if n != 1 else ''} without a price ({names} not in any cost)")
+    if data.issues.total:
+        out.append(f"{data.issues.total} row{'s' if data.issues.total != 1 else ''} in load_issues "
+                   f"({data.issues.since_start} since {data.window.start.isoformat()})")
+    stale = stale_load_hours(data)
+    if stale is not None:
+        out.append(f"the last load was {stale:.0f} h ago")
+    return out
+
+
+# A nightly load older than this is worth a warning.
+STALE_LOAD_HOURS = 36
+
+
+def stale_load_hours(data: ReportData) -> Optional[float]:
+    """Hours since the last load when that is more than `STALE_LOAD_HOURS`, else None."""
+    last = data.freshness.last_load_at
+    if last is None:
+        return None
+    hours = (data.anchor.now - as_utc(last)).total_seconds() / 3600
+    return hours if hours > STALE_LOAD_HOURS else None
