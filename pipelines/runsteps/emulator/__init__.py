@@ -1,0 +1,31 @@
+"""A local Assistants API v2 server with a deterministic, clocked world.
+
+Public interface::
+
+    from runsteps.emulator import World, Emulator, TrafficConfig, export_world
+
+    world = World(seed=7, threads=50, runs_per_thread=20, steps_per_run=6, flavour="openai")
+    with Emulator(world) as emu:
+        ...  # emu.base_url, emu.api_key, emu.stats(), emu.advance(3600), world.expected()
+
+See docs/emulator.md for the knobs, flavours, control plane and the shape of the world.
+"""
+
+from .emulator import Emulator, serve
+from .export import export_world
+from .generate import ANCHOR as DEFAULT_CLOCK
+from .generate import SPECIAL_KINDS
+from .traffic import FAULT_KINDS, TrafficConfig
+from .world import NotFound, World
+
+__all__ = [
+    "DEFAULT_CLOCK",
+    "Emulator",
+    "FAULT_KINDS",
+    "NotFound",
+    "SPECIAL_KINDS",
+    "TrafficConfig",
+    "World",
+    "export_world",
+    "serve",
+]
