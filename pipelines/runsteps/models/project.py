@@ -6,7 +6,6 @@ as the package `runsteps_sql`. Nothing here talks to a database.
 
 from __future__ import annotations
 
-import importlib.resources
 import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,16 +41,18 @@ class SqlFile:
 
 def _shipped_sql_dirs() -> List[Path]:
     """Folders of the installed `runsteps_sql` package (none when it is not installed)."""
+    # The import spec lists the package's folders whatever the install (wheel, editable,
+    # namespace package); importlib.resources.files() raises on an editable namespace mapping.
     try:
-        root = importlib.resources.files("runsteps_sql")
-    except (ModuleNotFoundError, TypeError):
+        spec = importlib.util.find_spec("runsteps_sql")
+    except (ModuleNotFoundError, ValueError, ImportError):
         return []
-    if isinstance(root, Path):
-        return [root]
-    # `sql/` has no __init__.py, so the package is a namespace package: importlib gives a
-    # MultiplexedPath, whose folders the import spec lists.
-    spec = importlib.util.find_spec("runsteps_sql")
-    return [Path(p) for p in (spec.submodule_search_locations or [])] if spec else []
+    if spec is None:
+        return []
+    folders = list(spec.submodule_search_locations or [])
+    if not folders and spec.origin:
+        folders = [str(Path(spec.origin).parent)]
+    return [Path(p) for p in folders if Path(p).is_dir()]
 
 
 def default_sql_dir() -> Path:
