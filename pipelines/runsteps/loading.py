@@ -13,6 +13,7 @@ from typing import Any, Iterator, Optional
 import dlt
 from dlt.common.destination import Destination
 from dlt.common.pipeline import LoadInfo
+from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 
 from openai_assistants import settings
 from openai_assistants.errors import ConfigError, RunstepsError
@@ -25,6 +26,19 @@ class LoadBusyError(RunstepsError):
     """Another load holds the lock on the same pipeline."""
 
     exit_code = 4
+
+
+# DuckDB takes 80% of RAM by default and the merge of a large load used several GB (2.4 GB for a
+# million steps, measured); a cap makes it spill to disk instead. Override with RUNSTEPS_DUCKDB_MEMORY.
+DUCKDB_MEMORY_LIMIT = os.environ.get("RUNSTEPS_DUCKDB_MEMORY", "256MB")
+
+
+def duckdb_credentials(db: Path) -> DuckDbCredentials:
+    """Credentials for the DuckDB file, with a memory cap and no insertion-order bookkeeping
+    (neither changes results: every table has keys, and queries order explicitly)."""
+    return DuckDbCredentials(
+        str(db), global_config={"memory_limit": DUCKDB_MEMORY_LIMIT, "preserve_insertion_order": False}
+    )
 
 
 def pipelines_dir_for(db_path: str | Path) -> Path:
@@ -60,7 +74,7 @@ def build_pipeline(
         if db.exists() and db.is_dir():
             raise ConfigError(f"--db {str(db)!r} is a directory; give a file path such as ./runsteps.duckdb")
         db.parent.mkdir(parents=True, exist_ok=True)
-        dest: Any = dlt.destinations.duckdb(credentials or str(db.resolve()), **extra)
+        dest: Any = dlt.destinations.duckdb(credentials or duckdb_credentials(db.resolve()), **extra)
         pipelines_dir = pipelines_dir or pipelines_dir_for(db.resolve())
     else:
         try:
