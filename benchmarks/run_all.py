@@ -1,0 +1,124 @@
+"""The runsteps benchmark: `make bench`, i.e. `.venv/bin/python benchmarks/run_all.py`.
+
+Runs the scenarios of issue 7 against the emulator (a separate process on 127.0.0.1), each contender
+as a fresh child process, and prints a markdown comparison table; also writes it, with the machine it
+was taken on, to benchmarks/results/latest.md (raw samples in latest.json). See docs/benchmarks.md.
+
+    .venv/bin/python benchmarks/run_all.py --quick            # a small smoke run, a few minutes
+    .venv/bin/python benchmarks/run_all.py                    # the full run, ~40 minutes
+    .venv/bin/python benchmarks/run_all.py --scenarios S1,S3 --repeat 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from benchmarks import report  # noqa: E402
+from benchmarks.scenarios import FULL, QUICK, Bench  # noqa: E402
+
+ORDER = ("S3", "S1", "S2", "S4", "S5")
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="benchmarks/run_all.py", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="small worlds, one repeat: a smoke run of a few minutes")
+    parser.add_argument("--scenarios", default=",".join(ORDER),
+                        help="comma-separated subset of S1,S2,S3,S4,S5 (S5 includes the models build); default all")
+    parser.add_argument("--repeat", type=int, help="repeats of each runsteps measurement (default: 3 full, 1 quick)")
+    parser.add_argument("--baseline-repeat", type=int,
+                        help="repeats of each baseline measurement (default 1: the SDK loop alone takes minutes)")
+    parser.add_argument("--concurrency", type=int, help="runsteps --concurrency (default 16, the loader's default)")
+    parser.add_argument("--no-models", action="store_true", help="skip the models build after S5")
+    parser.add_argument("--no-s3-baselines", action="store_true",
+                        help="do not run the baselines (on the S1 subset, no latency) in S3")
+    parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results",
+                        help="where latest.md and latest.json go (latest-quick.* with --quick; default: benchmarks/results)")
+    parser.add_argument("--workdir", type=Path, help="scratch folder (default: a new temporary folder)")
+    parser.add_argument("--keep", action="store_true", help="keep the scratch folder (logs of every child)")
+    parser.add_argument("--render", type=Path, metavar="JSON",
+                        help="only re-render the table from a saved latest.json (no measurement)")
+    args = parser.parse_args(argv)
+    wanted = [s.strip().upper() for s in args.scenarios.split(",") if s.strip()]
+    bad = [s for s in wanted if s not in ORDER]
+    if bad:
+        parser.error(f"unknown scenario(s) {', '.join(bad)}; choose from {', '.join(ORDER)}")
+    args.wanted = [s for s in ORDER if s in wanted]  # S3 first: it measures the standard-world RSS S5 compares to
+    return args
+
+
+def render_saved(path: Path) -> int:
+    """Print the report of a saved run again (e.g. after the report's layout changed)."""
+    import json
+
+    from benchmarks.scenarios import Sample
+
+    raw = json.loads(path.read_text())
+    fields = {f.name for f in dataclasses.fields(Sample)}
+    samples = [Sample(**{k: v for k, v in s.items() if k in fields}) for s in raw["samples"]]
+    mach = raw["machine"]
+    print(report.render(samples, raw["facts"], mach, raw.get("elapsed_s", 0.0), loadavg_end=mach.get("loadavg_end")))
+    return 0
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    if args.render:
+        return render_saved(args.render)
+    plan = QUICK if args.quick else FULL
+    changes = {}
+    if args.repeat:
+        changes["repeat"] = args.repeat
+    if args.baseline_repeat:
+        changes["baseline_repeat"] = args.baseline_repeat
+    if args.concurrency:
+        changes["concurrency"] = args.concurrency
+    if args.no_s3_baselines:
+        changes["s3_baselines"] = False
+    plan = dataclasses.replace(plan, **changes)
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="runsteps-bench-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    mach = report.machine()
+    print(f"runsteps benchmark ({plan.name}): {', '.join(args.wanted)}; scratch in {workdir}", flush=True)
+    print(f"machine: {mach['nproc']} × {mach['cpu']}, Python {mach['python']}, dlt {mach['dlt']}, "
+          f"duckdb {mach['duckdb']}; load average {mach['loadavg_start']}", flush=True)
+    bench = Bench(plan, workdir, log=lambda line: print(line, flush=True))
+    started = time.perf_counter()
+    interrupted = False
+    try:
+        for scenario in args.wanted:
+            t0 = time.perf_counter()
+            if scenario == "S5":
+                bench.s5(models=not args.no_models)
+            else:
+                getattr(bench, scenario.lower())()
+            print(f"  ({scenario} took {time.perf_counter() - t0:.0f}s)", flush=True)
+    except KeyboardInterrupt:
+        interrupted = True
+        print("interrupted: reporting what was measured so far", flush=True)
+    elapsed = time.perf_counter() - started
+    # A smoke run never overwrites the full run's results.
+    md = report.write(args.out, bench.samples, bench.facts, mach, elapsed, "latest-quick" if args.quick else "latest")
+    print()
+    print(md.read_text())
+    print(f"written to {md} (raw samples in {md.with_suffix('.json')})")
+    if args.keep:
+        print(f"scratch kept in {workdir}")
+    else:
+        shutil.rmtree(workdir, ignore_errors=True)
+    failed = [s for s in bench.samples if not s.ok]
+    return 130 if interrupted else (1 if failed else 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
