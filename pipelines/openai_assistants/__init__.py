@@ -153,7 +153,8 @@ class _RowBuffer:
                 self.rows[table] = []
 
 
-def _declare_tables(buffer: _RowBuffer) -> Iterator[Any]:
+def _declare_tables() -> Iterator[Any]:
+    """Hints (keys, merge keys, column types) for every table, before any row arrives."""
     for table in settings.TABLES:
         yield dlt.mark.with_hints([], _table_hints(table), create_table_variant=True)
 
@@ -189,10 +190,10 @@ def _emit_run(buffer: _RowBuffer, run: Dict[str, Any], steps: List[Dict[str, Any
     try:
         rows = flatten.run_rows(run, steps)
     except (KeyError, TypeError, AttributeError, ValueError) as exc:
-        buffer.add("load_issues", [_issue("run", run.get("id") if isinstance(run, dict) else None,
-                                          run.get("thread_id") if isinstance(run, dict) else None,
-                                          run.get("id") if isinstance(run, dict) else None, None,
-                                          f"could not parse run or its steps: {type(exc).__name__}: {exc}", now)])
+        run_id = run.get("id") if isinstance(run, dict) else None
+        thread_id = run.get("thread_id") if isinstance(run, dict) else None
+        message = f"could not parse run or its steps: {type(exc).__name__}: {exc}"
+        buffer.add("load_issues", [_issue("run", run_id, thread_id, run_id, None, message, now)])
         return False
     for table, table_rows in rows.items():
         buffer.add(table, table_rows)
@@ -287,7 +288,7 @@ def assistants_api(
     state = dlt.current.resource_state()
     known: Dict[str, Dict[str, Any]] = state.setdefault("threads", {})
     buffer = _RowBuffer()
-    yield from _declare_tables(buffer)
+    yield from _declare_tables()
     now = datetime.now(timezone.utc)
     now_s = int(now.timestamp())
     counters = {"threads_total": 0, "threads_done": 0, "runs": 0, "steps": 0, "requests": 0, "retries": 0}
@@ -394,7 +395,7 @@ def export_source(export_dir: str = dlt.config.value) -> DltResource:
 def export_files(contents: Any) -> Iterator[Any]:
     """Rows of every table from the objects read from an export folder."""
     buffer = _RowBuffer()
-    yield from _declare_tables(buffer)
+    yield from _declare_tables()
     now = datetime.now(timezone.utc)
     for name, reason in contents.problems:
         buffer.add("load_issues", [_issue("file", name, None, None, None, f"export file {name}: {reason}", now)])
