@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import fcntl
 import os
+import re
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,7 +13,7 @@ from typing import Any, Iterator, Optional
 
 import dlt
 from dlt.common.destination import Destination
-from dlt.common.pipeline import LoadInfo
+from dlt.common.pipeline import LoadInfo, get_dlt_pipelines_dir
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 
 from openai_assistants import settings
@@ -84,6 +85,7 @@ def build_pipeline(
                 f"unknown destination {destination!r}: use a dlt destination name such as duckdb, postgres, "
                 "motherduck, bigquery or snowflake"
             ) from None
+    remove_interrupted_writes(Path(pipelines_dir) if pipelines_dir else Path(get_dlt_pipelines_dir()), pipeline_name)
     return dlt.pipeline(
         pipeline_name=pipeline_name,
         destination=dest,
@@ -91,6 +93,23 @@ def build_pipeline(
         pipelines_dir=str(pipelines_dir) if pipelines_dir else None,
         progress="log" if os.environ.get("RUNSTEPS_DLT_PROGRESS") else None,
     )
+
+
+_TEMP_FILE = re.compile(r"^[0-9a-f]{16}$")
+
+
+def remove_interrupted_writes(pipelines_dir: Path, pipeline_name: str) -> None:
+    """Delete the temporary file a kill can leave in dlt's schema folder.
+
+    dlt writes a schema to a 16-hex-digit temporary file and renames it; a SIGKILL in between leaves
+    the temporary file, which dlt then takes for a schema with an invalid name and refuses to start
+    (found by the SIGKILL test). The renamed, complete schema is still there.
+    """
+    schemas = pipelines_dir / pipeline_name / "schemas"
+    if schemas.is_dir():
+        for path in schemas.iterdir():
+            if path.is_file() and _TEMP_FILE.match(path.name):
+                path.unlink()
 
 
 def loader_file_format(pipeline: dlt.Pipeline) -> Optional[str]:
