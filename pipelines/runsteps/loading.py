@@ -5,7 +5,9 @@ from __future__ import annotations
 import errno
 import fcntl
 import os
+import random
 import re
+import shutil
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -162,14 +164,71 @@ def unwrap_error(exc: BaseException) -> BaseException:
     return exc
 
 
+def repair_interrupted_packages(pipeline: dlt.Pipeline) -> None:
+    """Tidy what a kill in the middle of dlt's normalize step leaves, so the package can finish.
+
+    Normalize writes a package to `load/new/<id>`, renames it to `load/normalized/<id>` and then
+    deletes `normalize/extracted/<id>`. Killed after the rename, both copies remain and the next
+    normalize fails renaming onto the finished one; killed before it, a half-written `load/new/<id>`
+    remains. (Both found by the SIGKILL test.) The rename is atomic, so a normalized or loaded copy
+    is complete: the extracted copy can go. A half-written one is dropped and redone.
+    """
+    root = Path(pipeline.working_dir)
+    extracted = root / "normalize" / "extracted"
+    if not extracted.is_dir():
+        return
+    for package in [p for p in extracted.iterdir() if p.is_dir()]:
+        done = any((root / "load" / stage / package.name).exists() for stage in ("normalized", "loaded"))
+        half = root / "load" / "new" / package.name
+        if done:
+            shutil.rmtree(package)
+        if half.exists():
+            shutil.rmtree(half)
+
+
+def _is_concurrent_ddl(exc: BaseException) -> bool:
+    """Shards starting at once race to create the same schema or tables on a server warehouse."""
+    current: Optional[BaseException] = exc
+    while current is not None:
+        if "already exists" in str(current) and any(
+            word in type(current).__name__ or word in str(current)
+            for word in ("DuplicateSchema", "DuplicateTable", "DuplicateObject", "UniqueViolation", "schema", "relation")
+        ):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
 def finish_pending(pipeline: dlt.Pipeline) -> None:
     """Normalize and load what an interrupted run left behind, before anything new is extracted."""
+    repair_interrupted_packages(pipeline)
     if pipeline.list_extracted_load_packages():
         pipeline.normalize()
     if pipeline.list_normalized_load_packages():
         info = pipeline.load()
         if info is not None:
             info.raise_on_failed_jobs()
+
+
+def _run_with_ddl_retries(pipeline: dlt.Pipeline, source: Any, attempts: int = 5) -> LoadInfo:
+    """`pipeline.run`, retrying the load of the same package when a concurrent shard won a race to
+    create a schema or table (the package stays pending, so retrying it is safe)."""
+    try:
+        return pipeline.run(source, loader_file_format=loader_file_format(pipeline))
+    except Exception as exc:
+        if not (_is_concurrent_ddl(exc) and pipeline.has_pending_data):
+            raise
+        error: Exception = exc
+    for _ in range(attempts):
+        time.sleep(random.uniform(0.2, 1.5))
+        try:
+            finish_pending(pipeline)
+            return pipeline.last_trace.last_load_info  # type: ignore[union-attr, return-value]
+        except Exception as exc:
+            if not _is_concurrent_ddl(exc):
+                raise
+            error = exc
+    raise error
 
 
 def run_load(pipeline: dlt.Pipeline, source: Any, wait: float = 0.0) -> LoadInfo:
@@ -180,11 +239,12 @@ def run_load(pipeline: dlt.Pipeline, source: Any, wait: float = 0.0) -> LoadInfo
             # and the state extracted with them land together before anything new is fetched.
             if pipeline.has_pending_data:
                 finish_pending(pipeline)
-            info = pipeline.run(source, loader_file_format=loader_file_format(pipeline))
+            info = _run_with_ddl_retries(pipeline, source)
         except Exception as exc:
             ours = unwrap_error(exc)
             if ours is not exc:
                 raise ours from None
             raise
-        info.raise_on_failed_jobs()
+        if info is not None:
+            info.raise_on_failed_jobs()
         return info
