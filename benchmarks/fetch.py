@@ -61,7 +61,14 @@ class Crawler:
         for attempt in range(10):
             async with self.sem:
                 self.requests += 1
-                r = await self.http.get(path, params=params)
+                try:
+                    r = await self.http.get(path, params=params)
+                except httpx.TransportError:
+                    # e.g. the server closed a keep-alive connection just as it was reused: a
+                    # transient fault of the wire that every real client retries.
+                    self.retries += 1
+                    await asyncio.sleep(0.05 * 2 ** min(attempt, 4))
+                    continue
             if r.status_code == 200:
                 return orjson.loads(r.content)
             if r.status_code in (429, 500, 502, 503, 504):
