@@ -8,7 +8,6 @@ DuckDB file afterwards and checked against the world.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import sys
@@ -362,20 +361,23 @@ class Bench:
 
 
 def code_version() -> str:
-    """The loader's code a child ran: the commit, plus "+dirty" when tracked files differ from it.
+    """The loader's code a child ran: the git tree of `pipelines/` and `sql/` (plus "+dirty" when
+    tracked files there differ from HEAD), so that commits to docs or to the benchmark itself do
+    not count as a change.
 
     Children import the working tree when they start, so a commit landing during a long run would
-    otherwise mix two versions in one table silently."""
+    otherwise mix two versions of the loader in one table silently."""
     import subprocess
 
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True, timeout=10).stdout.strip()
+
     try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True,
-                              timeout=10).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", "pipelines", "sql"],
-                               cwd=REPO, capture_output=True, text=True, timeout=10).stdout.strip()
+        trees = [git("rev-parse", "--short", f"HEAD:{d}") for d in ("pipelines", "sql")]
+        dirty = git("status", "--porcelain", "--untracked-files=no", "--", "pipelines", "sql")
     except (OSError, subprocess.SubprocessError):
         return "unknown"
-    return (head or "unknown") + ("+dirty" if dirty else "")
+    return "/".join(t or "?" for t in trees) + ("+dirty" if dirty else "")
 
 
 def _num(value: Optional[float]) -> str:
