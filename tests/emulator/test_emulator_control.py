@@ -19,8 +19,9 @@ def test_threads_stats_and_reset(make_emulator):
         c.get(f"/threads/{tid}/runs/{run}/steps")
         c.get("/threads/thread_nope/runs")
     stats = CTL.get(root + "/stats").json()
-    assert stats == {"total": 4, "requests": {"GET /threads/{thread_id}/runs": {"200": 2, "404": 1},
-                                              "GET /threads/{thread_id}/runs/{run_id}/steps": {"200": 1}}}
+    assert stats == {"total": 4, "max_in_flight": 1,  # one sequential client
+                     "requests": {"GET /threads/{thread_id}/runs": {"200": 2, "404": 1},
+                                  "GET /threads/{thread_id}/runs/{run_id}/steps": {"200": 1}}}
     assert emu.stats() == stats
     log = emu.request_log
     assert [e["status"] for e in log] == [200, 200, 200, 404]
@@ -28,7 +29,7 @@ def test_threads_stats_and_reset(make_emulator):
     assert log[0]["path"] == f"/v1/threads/{tid}/runs" and log[0]["request_id"].startswith("req_")
     assert CTL.get(root + "/requests", params={"limit": 1}).json()["data"] == log[-1:]
     assert CTL.post(root + "/stats/reset").status_code == 200
-    assert CTL.get(root + "/stats").json() == {"total": 0, "requests": {}} and emu.request_log == []
+    assert CTL.get(root + "/stats").json() == {"total": 0, "max_in_flight": 0, "requests": {}} and emu.request_log == []
     emu.reset_stats()
 
 

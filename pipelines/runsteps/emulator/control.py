@@ -4,7 +4,7 @@
 |---|---|
 | GET  /_emulator/health | ``{"ok", "flavour", "base_path", "clock"}`` |
 | GET  /_emulator/threads | ``{"data": [thread ids]}`` |
-| GET  /_emulator/stats | ``{"total": n, "requests": {"GET /threads/{thread_id}/runs": {"200": n}}}`` |
+| GET  /_emulator/stats | ``{"total": n, "max_in_flight": n, "requests": {"GET /threads/{thread_id}/runs": {"200": n}}}`` |
 | POST /_emulator/stats/reset | zeroes the counters and clears the request log |
 | GET  /_emulator/requests?limit=N | the last N entries of the request log |
 | POST /_emulator/advance?seconds=N | moves the clock; ``{"clock": now}`` |

@@ -135,6 +135,10 @@ class EmulatorApp:
         self.request_log: Deque[tuple] = deque(maxlen=log_limit)
         self.stats: Dict[str, Counter] = {}
         self.total = 0
+        # API requests being answered right now, and the most at once since the last reset: what a
+        # client's concurrency really was, as the server saw it (only the server's event loop writes these).
+        self.in_flight = 0
+        self.max_in_flight = 0
         self._stats_lock = threading.Lock()
         self.control = ControlPlane(self)
         self._prefix = flavour.prefix
@@ -162,6 +166,7 @@ class EmulatorApp:
         with self._stats_lock:
             self.stats = {}
             self.total = 0
+            self.max_in_flight = self.in_flight
             self.request_log.clear()
 
     def log_entries(self, limit: Optional[int] = None) -> List[Dict[str, Any]]:
@@ -173,9 +178,10 @@ class EmulatorApp:
         return [dict(zip(LOG_FIELDS, e)) for e in entries]
 
     def stats_snapshot(self) -> Dict[str, Any]:
-        """``{"total": n, "requests": {template: {status: n}}}`` of API requests."""
+        """``{"total": n, "max_in_flight": n, "requests": {template: {status: n}}}`` of API requests."""
         with self._stats_lock:
-            return {"total": self.total, "requests": {k: dict(v) for k, v in sorted(self.stats.items())}}
+            return {"total": self.total, "max_in_flight": self.max_in_flight,
+                    "requests": {k: dict(v) for k, v in sorted(self.stats.items())}}
 
     # --- ASGI -------------------------------------------------------------------------------------
 
@@ -201,7 +207,16 @@ class EmulatorApp:
             status, headers, body = await self.control.handle(method, path, qs, receive)
             await _send(send, status, headers, body, request_id)
             return
+        self.in_flight += 1
+        if self.in_flight > self.max_in_flight:
+            self.max_in_flight = self.in_flight
+        try:
+            await self._api(scope, receive, send, path, method, qs, request_id)
+        finally:
+            self.in_flight -= 1
 
+    async def _api(self, scope: Dict[str, Any], receive: Callable, send: Callable, path: str, method: str,
+                   qs: str, request_id: str) -> None:
         route = None
         if path.startswith(self._prefix):
             route = match_route(path[len(self._prefix):])
