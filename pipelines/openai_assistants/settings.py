@@ -32,6 +32,8 @@ MAX_BACKOFF_S = 8.0
 MAX_RETRY_AFTER_S = 120.0
 DEFAULT_TIMEOUT_S = 30.0
 DEFAULT_CONCURRENCY = 16
+# Connections per httpx pool; more concurrency means more pools (see AssistantsClient.__aenter__).
+POOL_SIZE = 8
 
 PROVIDERS: Dict[str, Dict[str, Any]] = {
     "openai": {
