@@ -43,13 +43,17 @@ async def poll_thread(client: AssistantsClient, job: ThreadJob, include_content:
     """List a thread's runs after its watermark and fetch the steps of the runs that need it."""
     result = ThreadResult(job=job)
     tid = validate_id(job.thread_id, "thread id")
+    params: Dict[str, Any] = {"order": "asc"}
+    if job.cursor.get("w"):
+        params["after"] = validate_id(job.cursor["w"], "run id")
     try:
         if job.fetch_thread:
-            result.thread = await client.get(f"/threads/{tid}")
-        params: Dict[str, Any] = {"order": "asc"}
-        if job.cursor.get("w"):
-            params["after"] = validate_id(job.cursor["w"], "run id")
-        result.listed = await client.list_all(f"/threads/{tid}/runs", params)
+            # Both at once: under latency, one round trip less on every new thread's critical path.
+            result.thread, result.listed = await asyncio.gather(
+                client.get(f"/threads/{tid}"), client.list_all(f"/threads/{tid}/runs", params)
+            )
+        else:
+            result.listed = await client.list_all(f"/threads/{tid}/runs", params)
     except NotFoundError as exc:
         result.deleted = exc
         return result
