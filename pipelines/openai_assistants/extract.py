@@ -49,9 +49,17 @@ async def poll_thread(client: AssistantsClient, job: ThreadJob, include_content:
     try:
         if job.fetch_thread:
             # Both at once: under latency, one round trip less on every new thread's critical path.
-            result.thread, result.listed = await asyncio.gather(
-                client.get(f"/threads/{tid}"), client.list_all(f"/threads/{tid}/runs", params)
-            )
+            thread_task = asyncio.ensure_future(client.get(f"/threads/{tid}"))
+            try:
+                result.listed = await client.list_all(f"/threads/{tid}/runs", params)
+            except BaseException:
+                # Let the sibling end by itself rather than cancel it: httpcore leaves the socket of a
+                # TLS handshake cancelled midway open. The first error is the one reported.
+                await asyncio.wait([thread_task])
+                if not thread_task.cancelled():
+                    thread_task.exception()
+                raise
+            result.thread = await thread_task
         else:
             result.listed = await client.list_all(f"/threads/{tid}/runs", params)
     except NotFoundError as exc:
@@ -114,7 +122,7 @@ async def poll_threads(
 _DONE = object()
 
 
-def iterate_in_background(make_agen: Callable[[], AsyncIterator[Any]], buffer: int = 64) -> Iterator[Any]:
+def iterate_in_background(make_agen: Callable[[], AsyncIterator[Any]], buffer: int = 4) -> Iterator[Any]:
     """Run an async generator on an event loop in a worker thread and iterate it synchronously.
 
     dlt resources are consumed synchronously; this keeps the HTTP side fully concurrent while the
