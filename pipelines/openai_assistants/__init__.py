@@ -334,7 +334,7 @@ def assistants_api(
             async for result in poll_threads(client, jobs, include_content, window=max(8, concurrency * 2)):
                 yield result
 
-    for item in iterate_in_background(produce):
+    for item in iterate_in_background(produce, buffer=settings.RESULT_BUFFER):
         if isinstance(item, int):
             counters["threads_total"] = item
             continue
