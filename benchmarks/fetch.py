@@ -42,27 +42,43 @@ class Crawler:
                         "Accept": "application/json"}
         self.concurrency = concurrency
         self.sem = asyncio.Semaphore(concurrency)
-        self.http: Optional[httpx.AsyncClient] = None
+        self.pools: List[httpx.AsyncClient] = []
+        self.busy: List[int] = []
         self.requests = 0
         self.retries = 0
 
     async def __aenter__(self) -> "Crawler":
-        limits = httpx.Limits(max_connections=self.concurrency, max_keepalive_connections=self.concurrency)
-        self.http = httpx.AsyncClient(base_url=self.base_url, headers=self.headers, limits=limits,
-                                      timeout=httpx.Timeout(60.0))
+        # Plain httpx clients, but several pools of at most 8 connections, each request on the least
+        # busy one: one pool's CPU cost grows with the square of its size (at 32 connections one pool
+        # fetched the standard world in 26.3 s, four pools of 8 in 13.6 s), and a ceiling should be
+        # httpx at its best.
+        n = -(-self.concurrency // 8)
+        per = -(-self.concurrency // n)
+        limits = httpx.Limits(max_connections=per, max_keepalive_connections=per)
+        self.pools = [httpx.AsyncClient(base_url=self.base_url, headers=self.headers, limits=limits,
+                                        timeout=httpx.Timeout(60.0)) for _ in range(n)]
+        self.busy = [0] * n
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        assert self.http is not None
-        await self.http.aclose()
+        for pool in self.pools:
+            await pool.aclose()
+
+    async def _get(self, path: str, params: Optional[Dict[str, Any]]) -> httpx.Response:
+        i = self.busy.index(min(self.busy))
+        self.busy[i] += 1
+        try:
+            return await self.pools[i].get(path, params=params)
+        finally:
+            self.busy[i] -= 1
 
     async def get(self, path: str, params: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
-        assert self.http is not None
+        assert self.pools
         for attempt in range(10):
             async with self.sem:
                 self.requests += 1
                 try:
-                    r = await self.http.get(path, params=params)
+                    r = await self._get(path, params)
                 except httpx.TransportError:
                     # e.g. the server closed a keep-alive connection just as it was reused: a
                     # transient fault of the wire that every real client retries.

@@ -38,7 +38,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, help="repeats of each runsteps measurement (default: 3 full, 1 quick)")
     parser.add_argument("--baseline-repeat", type=int,
                         help="repeats of each baseline measurement (default 1: the SDK loop alone takes minutes)")
-    parser.add_argument("--concurrency", type=int, help="runsteps --concurrency (default 16, the loader's default)")
+    parser.add_argument("--concurrency", type=int, help="runsteps --concurrency (default: the loader's default, 32)")
     parser.add_argument("--no-models", action="store_true", help="skip the models build after S5")
     parser.add_argument("--no-s3-baselines", action="store_true",
                         help="do not run the baselines (on the S1 subset, no latency) in S3")

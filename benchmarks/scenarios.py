@@ -21,6 +21,8 @@ from .contenders import REPO, child_env, command_for, count_steps, last_json_lin
 from .emulator_proc import API_KEY, EmulatorProcess, Traffic, WorldSpec, api_requests, api_status_count
 from .measure import run_measured
 
+from openai_assistants.settings import DEFAULT_CONCURRENCY
+
 
 @dataclass(frozen=True)
 class Plan:
@@ -35,7 +37,7 @@ class Plan:
     s2_threads: int  # the subset S2 loads (the rate limit makes the whole world take ~9 min)
     repeat: int
     baseline_repeat: int
-    concurrency: int = 16
+    concurrency: int = DEFAULT_CONCURRENCY  # runsteps' --concurrency: the loader's default
     advance_s: int = 3600
     s4_repeat: int = 1  # the request count is deterministic; one repeat costs a full first load
     s3_baselines: bool = True

@@ -49,7 +49,7 @@ def _add_load_args(parser: argparse.ArgumentParser) -> None:
     api.add_argument("--api-version", metavar="V", help="api-version query value (azure, foundry)")
     api.add_argument("--allow-insecure-http", action="store_true", default=None,
                      help="allow plain http:// to a host other than loopback (the key travels unencrypted)")
-    api.add_argument("--concurrency", type=int, metavar="N", help="most requests in flight (default: 16; adapts to 429s)")
+    api.add_argument("--concurrency", type=int, metavar="N", help="most requests in flight (default: 32; adapts to 429s and rate-limit headers)")
     api.add_argument("--timeout", type=float, metavar="S", help="seconds per request (default: 30)")
     api.add_argument("--max-retries", type=int, metavar="N", help="retries per request after transient faults (default: 8)")
     threads = parser.add_argument_group("threads (known threads from earlier loads are always polled again)")
