@@ -29,7 +29,7 @@ import pyarrow as pa
 from dlt.sources import DltResource
 
 from . import flatten, incremental, settings
-from .client import AssistantsClient, check_base_url, validate_id
+from .client import AssistantsClient, check_base_url, items_of_pages, validate_id
 from .errors import ApiError, ConfigError, NotFoundError
 from .export import read_export
 from .extract import ThreadJob, ThreadResult, iterate_in_background, list_thread_ids, poll_threads
@@ -362,7 +362,8 @@ def _apply(result: ThreadResult, known: Dict[str, Dict[str, Any]], buffer: _RowB
     else:
         if result.thread is not None:
             entry.update(c=result.thread.get("created_at"), m=result.thread.get("metadata"))
-        for run, steps in result.fetched:
+        for run, pages in result.fetched:
+            steps = items_of_pages(pages)
             if _emit_run(buffer, run, steps, now):
                 counters["runs"] += 1
                 counters["steps"] += len(steps)

@@ -34,7 +34,7 @@ class ThreadResult:
     job: ThreadJob
     thread: Optional[Dict[str, Any]] = None
     listed: List[Dict[str, Any]] = field(default_factory=list)
-    fetched: List[Tuple[Dict[str, Any], List[Dict[str, Any]]]] = field(default_factory=list)
+    fetched: List[Tuple[Dict[str, Any], List[bytes]]] = field(default_factory=list)  # (run, raw step pages)
     gone_runs: List[Tuple[str, NotFoundError]] = field(default_factory=list)
     deleted: Optional[NotFoundError] = None
 
@@ -73,11 +73,11 @@ async def poll_thread(client: AssistantsClient, job: ThreadJob, include_content:
     async def fetch(run: Dict[str, Any]) -> None:
         rid = validate_id(run.get("id"), "run id")
         try:
-            steps = await client.list_all(f"/threads/{tid}/runs/{rid}/steps", step_params)
+            pages = await client.list_pages(f"/threads/{tid}/runs/{rid}/steps", step_params)
         except NotFoundError as exc:
             result.gone_runs.append((rid, exc))
             return
-        result.fetched.append((run, steps))
+        result.fetched.append((run, pages))
 
     await asyncio.gather(*(fetch(run) for run in incremental.runs_to_fetch(job.cursor, result.listed)))
     # Keep the listing order, so that rows and state do not depend on which response came first.
