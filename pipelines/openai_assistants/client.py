@@ -174,7 +174,10 @@ class AdaptiveLimiter:
                 if waiter.done() and not waiter.cancelled():
                     self._free_slot()  # a slot was handed to us just as we were cancelled
                 else:
-                    self._waiters.remove(waiter)
+                    try:
+                        self._waiters.remove(waiter)
+                    except ValueError:
+                        pass  # _free_slot already took it off the queue (and skipped it, being done)
                 raise
         else:
             self.in_flight += 1
