@@ -79,18 +79,19 @@ class _Backend(httpcore.AsyncNetworkBackend):
         await self._inner.sleep(seconds)
 
 
-def make_transport(limits: httpx.Limits, verify: bool) -> httpx.AsyncHTTPTransport:
+def make_transport(limits: httpx.Limits, ssl_context: ssl.SSLContext) -> httpx.AsyncHTTPTransport:
     """httpx's own transport, with its pool rebuilt on the socket-remembering backend.
 
     Args:
         limits: the pool's connection limits.
-        verify: TLS certificate verification (`SSL_CERT_FILE`/`SSL_CERT_DIR` are honoured, as in httpx).
+        ssl_context: TLS settings, from `httpx.create_ssl_context` (which honours `SSL_CERT_FILE` and
+            `SSL_CERT_DIR`); one context serves every pool, since loading the CA bundle costs ~25 ms.
     """
-    transport = httpx.AsyncHTTPTransport(verify=verify, limits=limits)
+    transport = httpx.AsyncHTTPTransport(verify=ssl_context, limits=limits)
     if not isinstance(getattr(transport, "_pool", None), httpcore.AsyncConnectionPool):
         return transport  # a future httpx without this layout: keep its default, only slower
     transport._pool = httpcore.AsyncConnectionPool(
-        ssl_context=httpx.create_ssl_context(verify=verify),
+        ssl_context=ssl_context,
         max_connections=limits.max_connections,
         max_keepalive_connections=limits.max_keepalive_connections,
         keepalive_expiry=limits.keepalive_expiry,

@@ -44,11 +44,21 @@ def test_a_missing_or_closed_socket_counts_as_readable(pair):
 
 
 def test_the_transport_pool_uses_the_socket_remembering_backend():
-    transport = make_transport(httpx.Limits(max_connections=5, max_keepalive_connections=5), verify=True)
+    context = httpx.create_ssl_context(verify=True)
+    transport = make_transport(httpx.Limits(max_connections=5, max_keepalive_connections=5), context)
     pool = transport._pool
     assert isinstance(pool, httpcore.AsyncConnectionPool)
     assert isinstance(pool._network_backend, _Backend)
+    assert pool._ssl_context is context
     assert (pool._max_connections, pool._max_keepalive_connections) == (5, 5)
+
+
+def test_all_pools_share_one_tls_context():
+    async def contexts():
+        async with AssistantsClient("https://api.example/v1", "sk-x", concurrency=32) as client:
+            return {id(p._transport._pool._ssl_context) for p in client._pools}
+
+    assert len(asyncio.run(contexts())) == 1
 
 
 @pytest.mark.parametrize(
