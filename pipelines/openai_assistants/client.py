@@ -17,7 +17,7 @@ import time
 import urllib.request
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
-from typing import Any, Dict, List, Mapping, Optional, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 from urllib.parse import urlsplit
 
 import httpx
@@ -308,15 +308,14 @@ class AssistantsClient:
         for pool in pools:
             await pool.aclose()
 
-    async def _send(self, path: str, query: List[Tuple[str, str]]) -> Tuple[httpx.Response, bytes]:
+    async def _send(self, path: str, query: List[Tuple[str, str]]) -> httpx.Response:
         """One GET on the least busy pool. The limiter keeps the total in flight within
         `concurrency`, so the least busy pool always has a free connection: no pool ever queues."""
         busy = self._pool_busy
         index = busy.index(min(busy))
         busy[index] += 1
         try:
-            response = await self._pools[index].get(path, params=query)
-            return response, response.content
+            return await self._pools[index].get(path, params=query)
         finally:
             busy[index] -= 1
 
@@ -338,14 +337,7 @@ class AssistantsClient:
 
     async def get(self, path: str, params: Optional[Mapping[str, Any]] = None) -> Dict[str, Any]:
         """GET one JSON object, retrying transient faults; raises an `ApiError` subclass otherwise."""
-        return (await self.get_with_request_id(path, params))[0]
-
-    async def get_with_request_id(
-        self, path: str, params: Optional[Mapping[str, Any]] = None
-    ) -> Tuple[Dict[str, Any], Optional[str]]:
-        """`get`, also returning the response's `x-request-id`."""
-        data, _, request_id = await self._get(path, params)
-        return data, request_id
+        return (await self._get(path, params))[0]
 
     async def _get(
         self, path: str, params: Optional[Mapping[str, Any]] = None
@@ -360,7 +352,8 @@ class AssistantsClient:
             rate_limited = False
             try:
                 self.stats.requests += 1
-                response, body = await self._send(path, query)
+                response = await self._send(path, query)
+                body = response.content
             except httpx.TransportError as exc:  # connect/read errors, timeouts, resets mid-body
                 if _is_certificate_error(exc):
                     raise ConfigError(
@@ -453,7 +446,10 @@ class AssistantsClient:
         await self._page(path, params, lambda data, body: pages.append(body))
         return pages
 
-    async def _page(self, path: str, params: Optional[Mapping[str, Any]], keep: Any) -> None:
+    async def _page(
+        self, path: str, params: Optional[Mapping[str, Any]], keep: Callable[[List[Any], bytes], Any]
+    ) -> None:
+        """Page through a list endpoint, handing each page's `data` and raw body to `keep`."""
         query = {"limit": settings.PAGE_LIMIT, **(params or {})}
         seen_cursors = set()
         while True:

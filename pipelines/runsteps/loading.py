@@ -35,10 +35,9 @@ class LoadBusyError(RunstepsError):
 # million steps, measured); a cap makes it spill to disk instead. With one DuckDB thread and one dlt
 # load worker (parallel copies into one file gain little: DuckDB has one writer) a million-step load
 # peaked at 441 MB against 621 MB with 256 MB, 2 threads and 20 workers, and was no slower (182 s vs 186-212 s).
-# Override with RUNSTEPS_DUCKDB_MEMORY, RUNSTEPS_DUCKDB_THREADS and dlt's LOAD__WORKERS.
+# Override with RUNSTEPS_DUCKDB_MEMORY, RUNSTEPS_DUCKDB_THREADS and dlt's LOAD__PARALLELISM_STRATEGY.
 DUCKDB_MEMORY_LIMIT = os.environ.get("RUNSTEPS_DUCKDB_MEMORY", "160MB")
 DUCKDB_THREADS = int(os.environ.get("RUNSTEPS_DUCKDB_THREADS", "1"))
-DUCKDB_LOAD_WORKERS = "1"
 
 
 def duckdb_credentials(db: Path) -> DuckDbCredentials:
@@ -82,8 +81,11 @@ def build_pipeline(
         if db.exists() and db.is_dir():
             raise ConfigError(f"--db {str(db)!r} is a directory; give a file path such as ./runsteps.duckdb")
         db.parent.mkdir(parents=True, exist_ok=True)
-        dest: Any = dlt.destinations.duckdb(credentials or duckdb_credentials(db.resolve()), **extra)
-        os.environ.setdefault("LOAD__WORKERS", DUCKDB_LOAD_WORKERS)  # dlt's config: the user's value wins
+        # One load worker for this destination only (a capability of its factory, which dlt's
+        # LOAD__PARALLELISM_STRATEGY config still overrides).
+        dest: Any = dlt.destinations.duckdb(
+            credentials or duckdb_credentials(db.resolve()), loader_parallelism_strategy="sequential", **extra
+        )
         pipelines_dir = pipelines_dir or pipelines_dir_for(db.resolve())
     else:
         try:
