@@ -14,7 +14,7 @@ from typing import Any, Dict, Iterator, List, Mapping, Tuple
 
 import orjson
 
-from .errors import ConfigError
+from sourcekit.errors import ConfigError
 
 _KINDS = {"thread": "threads", "thread.run": "runs", "thread.run.step": "steps"}
 

@@ -38,7 +38,7 @@ def _text(value: Any) -> Optional[str]:
     return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
-def _json(value: Any) -> Any:
+def json_value(value: Any) -> Any:
     """A value for a json column: objects and arrays as they are; a stray scalar wrapped, not lost."""
     if value is None or isinstance(value, (dict, list)):
         return value
@@ -92,7 +92,7 @@ def thread_row(
         "id": thread["id"],
         "discovered_via": discovered_via,
         "created_at": to_timestamp(thread.get("created_at")),
-        "metadata": _json(thread.get("metadata")),
+        "metadata": json_value(thread.get("metadata")),
         "first_seen_at": first_seen_at,
         "last_polled_at": last_polled_at,
         "deleted_at": deleted_at,
@@ -123,13 +123,13 @@ def run_row(run: Mapping[str, Any]) -> Row:
         "top_p": _float(run.get("top_p")),
         "max_prompt_tokens": _int(run.get("max_prompt_tokens")),
         "max_completion_tokens": _int(run.get("max_completion_tokens")),
-        "truncation_strategy": _json(run.get("truncation_strategy")),
+        "truncation_strategy": json_value(run.get("truncation_strategy")),
         "tool_choice": _text(run.get("tool_choice")),
         "response_format": _text(run.get("response_format")),
         "parallel_tool_calls": run.get("parallel_tool_calls") if isinstance(run.get("parallel_tool_calls"), bool) else None,
-        "tools": _json(run.get("tools")),
+        "tools": json_value(run.get("tools")),
         "instructions": _text(run.get("instructions")),
-        "metadata": _json(run.get("metadata")),
+        "metadata": json_value(run.get("metadata")),
     }
 
 
@@ -219,12 +219,15 @@ def step_rows(step: Mapping[str, Any], run: Mapping[str, Any]) -> Rows:
 
     Args:
         step: the API step object.
-        run: its run, which supplies `run_id`/`thread_id` when the step lacks them.
+        run: the run it was fetched under, which supplies `run_id` and `thread_id`.
     """
-    run_id = step.get("run_id") or run["id"]
-    thread_id = step.get("thread_id") or run.get("thread_id")
+    # A step belongs to the run it was fetched under, whatever its payload says (`step_problems`
+    # reports a disagreement); the details are what is flattened, so their type wins over `type`.
+    run_id = run["id"]
+    thread_id = run.get("thread_id") or step.get("thread_id")
     details = _map(step.get("step_details"))
-    step_type = _text(step.get("type")) or _text(details.get("type"))
+    details_type = details.get("type")
+    step_type = details_type if isinstance(details_type, str) and details_type else _text(step.get("type"))
     last_error = _map(step.get("last_error"))
     row: Row = {
         "id": step["id"],
@@ -243,7 +246,7 @@ def step_rows(step: Mapping[str, Any], run: Mapping[str, Any]) -> Rows:
         **_usage(step),
         "message_id": None,
         "tool_call_count": None,
-        "metadata": _json(step.get("metadata")),
+        "metadata": json_value(step.get("metadata")),
         "details": None,
     }
     out: Rows = {"run_steps": [row], "run_step_tool_calls": [], "code_interpreter_outputs": [], "file_search_results": []}
@@ -268,3 +271,18 @@ def run_rows(run: Mapping[str, Any], steps: Iterable[Mapping[str, Any]]) -> Rows
         for table, rows in step_rows(step, run).items():
             out[table].extend(rows)
     return out
+
+
+def step_problems(step: Mapping[str, Any], run: Mapping[str, Any]) -> List[str]:
+    """What is wrong with a step that still loads: a `type` its details contradict, or a `run_id` or
+    `thread_id` naming another run or thread than the one it was fetched under."""
+    problems = []
+    details_type = _map(step.get("step_details")).get("type")
+    if isinstance(details_type, str) and details_type and step.get("type") and step.get("type") != details_type:
+        problems.append(f"step type {step.get('type')!r} disagrees with step_details.type {details_type!r}; "
+                        "loaded as its details say")
+    for key, parent in (("run_id", run.get("id")), ("thread_id", run.get("thread_id"))):
+        if step.get(key) and parent and step.get(key) != parent:
+            problems.append(f"step names {key} {step.get(key)!r} but was listed under {parent!r}; "
+                            "loaded under the latter")
+    return problems

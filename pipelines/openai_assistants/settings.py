@@ -1,4 +1,4 @@
-"""Constants of the Assistants API v2 source: providers, paging, and the tables it loads.
+"""Constants of the Assistants API v2 source: what it needs of each provider, run statuses, and its tables.
 
 The table definitions below are the contract with the SQL models and with analysts: every column
 listed here exists with this type from the first load on, even when all of its values are null.
@@ -6,14 +6,14 @@ listed here exists with this type from the first load on, even when all of its v
 
 from __future__ import annotations
 
-import re
 from typing import Any, Dict
+
+from sourcekit.config import ApiProfile
 
 # The dlt config section, named explicitly (dlt would otherwise take it from the module name).
 SECTION = "openai_assistants"
 DEFAULT_DATASET = "assistants"
 
-PAGE_LIMIT = 100
 FILE_SEARCH_CONTENT_INCLUDE = "step_details.tool_calls[*].file_search.results[*].content"
 
 TERMINAL_RUN_STATUSES = frozenset({"completed", "failed", "cancelled", "expired", "incomplete"})
@@ -21,56 +21,21 @@ RUN_STATUSES = frozenset(
     {"queued", "in_progress", "requires_action", "cancelling"} | TERMINAL_RUN_STATUSES
 )
 
-# Ids go into URL paths: nothing but these characters may reach one.
-ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
-
-# Retries, as the official SDK does them.
-RETRY_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504})
-MAX_RETRIES = 8
-INITIAL_BACKOFF_S = 0.5
-MAX_BACKOFF_S = 8.0
-MAX_RETRY_AFTER_S = 120.0
 DEFAULT_TIMEOUT_S = 30.0
 DEFAULT_CONCURRENCY = 32
-# Connections per httpx pool; more concurrency means more pools (see AssistantsClient.__aenter__).
-POOL_SIZE = 8
 # Polled threads waiting for the flattening side. When flattening is the slower side (dense runs) this
 # queue stays full, and each result holds a whole thread's steps: 64 held ~50 MB more at a million
 # steps than 4 did, for no speed (the HTTP side simply waits either way).
 RESULT_BUFFER = 4
 
-PROVIDERS: Dict[str, Dict[str, Any]] = {
-    "openai": {
-        "base_url": "https://api.openai.com/v1",
-        "auth_header": "Authorization",
-        "auth_scheme": "Bearer",
-        "api_version": None,
-        "headers": {"OpenAI-Beta": "assistants=v2"},
-        "lists_threads": False,
-        "include_style": "repeat",
-        "key_env": ("OPENAI_API_KEY",),
-    },
-    "azure": {
-        "base_url": None,  # https://{resource}.openai.azure.com/openai
-        "auth_header": "api-key",
-        "auth_scheme": None,
-        "api_version": "2024-05-01-preview",
-        "headers": {"OpenAI-Beta": "assistants=v2"},
-        "lists_threads": False,
-        "include_style": "repeat",
-        "key_env": ("AZURE_OPENAI_API_KEY", "OPENAI_API_KEY"),
-    },
-    "foundry": {
-        "base_url": None,  # https://{account}.services.ai.azure.com/api/projects/{project}
-        "auth_header": "Authorization",
-        "auth_scheme": "Bearer",
-        "api_version": "v1",
-        "headers": {},
-        "lists_threads": True,
-        "include_style": "comma",
-        "key_env": ("AZURE_AI_AGENTS_TOKEN", "AZURE_OPENAI_API_KEY", "OPENAI_API_KEY"),
-    },
+# What the Assistants API needs from each provider beyond authentication (sourcekit.config.PROVIDERS).
+API_PROFILES: Dict[str, ApiProfile] = {
+    "openai": ApiProfile(headers={"OpenAI-Beta": "assistants=v2"}),
+    "azure": ApiProfile(api_version="2024-05-01-preview", headers={"OpenAI-Beta": "assistants=v2"}),
+    "foundry": ApiProfile(api_version="v1", include_style="comma"),
 }
+# Providers whose `GET /threads` lists every thread of the project (polled by default there).
+LISTS_THREADS = frozenset({"foundry"})
 
 
 def _ts() -> Dict[str, Any]:
@@ -232,6 +197,25 @@ TABLES: Dict[str, Dict[str, Any]] = {
         },
     },
 }
+
+# The loader's own per-thread state (see `thread_state`): written only for threads whose cursor moved.
+TABLES["thread_cursors"] = {
+    "write_disposition": "merge",
+    "primary_key": "thread_id",
+    "columns": {
+        "thread_id": _col(TEXT, nullable=False),
+        "watermark_run_id": _col(TEXT),  # last run of the longest all-terminal prefix
+        "done_run_ids": _col(JSON),  # terminal runs after the watermark, already loaded
+        "discovered_via": _col(TEXT),  # input | listed | known
+        "first_seen_at": _ts(),
+        "deleted_at": _ts(),  # the API answered 404: no longer polled
+        "created_at": _ts(),  # the thread's, kept so its row is rewritten without fetching it again
+        "metadata": _col(JSON),
+    },
+}
+
+# Tables that hold the loader's own bookkeeping, not data for analysts (no staging model reads them).
+STATE_TABLES = ("thread_cursors",)
 
 # Tables filled from one run: a re-fetched run replaces its rows in all of them.
 RUN_CHILD_TABLES = ("run_steps", "run_step_tool_calls", "code_interpreter_outputs", "file_search_results")

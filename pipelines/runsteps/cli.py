@@ -1,8 +1,13 @@
-"""The `runsteps` command: load, models, report, nightly, demo, emulate.
+"""The `runsteps` command: load, models, report, nightly, notebook, demo, emulate.
 
 Exit codes: 0 success; 1 an unexpected error (a bug: please report it); 2 a configuration or input
-problem (bad key, bad id, bad flag); 3 the provider failed (quota, outage past the retry budget, a
-broken API); 4 another load holds the lock; 5 data tests failed.
+problem (bad key, bad id, bad flag, nothing to poll); 3 the provider failed (quota, outage past the
+retry budget, a broken API, a listing that never ends); 4 another load holds the lock; 5 data tests
+failed.
+
+Each command builds its typed options once and calls the library (`runsteps.commands`); errors become
+exit codes here only (`runsteps.exit_codes`). Heavy packages are imported when a command runs, so
+that `--help` answers at once.
 """
 
 from __future__ import annotations
@@ -12,38 +17,57 @@ import logging
 import os
 import sys
 import textwrap
-from typing import Any, Callable, Dict, List, Optional, Sequence
+from pathlib import Path
+from typing import Callable, List, Optional, Sequence
 
-from openai_assistants.errors import RunstepsError
+from sourcekit.config import PROVIDERS
+from sourcekit.errors import RunstepsError
+from sourcekit.shards import Shard
 
-from . import commands
+from . import exit_codes
+from .errors import DataTestsFailed
+from .options import (DEFAULT_DATASET, DEFAULT_DB, DEFAULT_PIPELINE, ApiSettings, LoadOptions, ModelsOptions,
+                      ReportOptions, ThreadInputs, Warehouse)
 
-EXIT_OK, EXIT_BUG, EXIT_CONFIG, EXIT_PROVIDER, EXIT_BUSY, EXIT_DATA_TESTS = 0, 1, 2, 3, 4, 5
+FMT = argparse.RawDescriptionHelpFormatter
 
 
 def _examples(*lines: str) -> str:
     return "examples:\n" + "\n".join(f"  {line}" for line in lines)
 
 
+# --- options shared by several commands: each group defined once, read back into one options object
+
+
 def _add_warehouse_args(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("warehouse")
-    group.add_argument("--db", default=os.environ.get("RUNSTEPS_DB", "runsteps.duckdb"), metavar="PATH",
+    group.add_argument("--db", default=os.environ.get("RUNSTEPS_DB", str(DEFAULT_DB)), metavar="PATH",
                        help="DuckDB file to load into (default: ./runsteps.duckdb, or $RUNSTEPS_DB)")
     group.add_argument("--destination", metavar="NAME",
                        help="any dlt destination instead of DuckDB (postgres, motherduck, bigquery, snowflake...); "
                             "credentials are read the dlt way, e.g. DESTINATION__POSTGRES__CREDENTIALS")
-    group.add_argument("--dataset", default="assistants", metavar="NAME",
+    group.add_argument("--dataset", default=DEFAULT_DATASET, metavar="NAME",
                        help="dataset (schema) of the raw tables (default: assistants)")
-    group.add_argument("--pipeline-name", default="runsteps", metavar="NAME",
+    group.add_argument("--pipeline-name", default=DEFAULT_PIPELINE, metavar="NAME",
                        help="dlt pipeline name; each shard gets its own (default: runsteps)")
     group.add_argument("--pipelines-dir", metavar="DIR", default=os.environ.get("RUNSTEPS_PIPELINES_DIR"),
                        help="dlt's working folder (state, load packages); default: beside the DuckDB file "
                             "(PATH.dlt), or ~/.dlt/pipelines for other destinations")
+    group.add_argument("--wait", type=float, default=0.0, metavar="S",
+                       help="if another load holds the lock, wait up to S seconds (default: exit at once, code 4)")
+
+
+def _warehouse(args: argparse.Namespace) -> Warehouse:
+    return Warehouse(
+        db=Path(args.db), destination=args.destination, dataset=args.dataset, pipeline_name=args.pipeline_name,
+        pipelines_dir=Path(args.pipelines_dir) if args.pipelines_dir else None,
+        shard=Shard.parse(getattr(args, "shard", None)), wait=args.wait,
+    )
 
 
 def _add_load_args(parser: argparse.ArgumentParser) -> None:
     api = parser.add_argument_group("API (each also settable as sources.openai_assistants.<name> the dlt way)")
-    api.add_argument("--provider", choices=["openai", "azure", "foundry"],
+    api.add_argument("--provider", choices=list(PROVIDERS),
                      help="provider profile: auth header, api-version and envelope quirks (default: openai)")
     api.add_argument("--base-url", metavar="URL", help="API root, e.g. https://my-res.openai.azure.com/openai")
     api.add_argument("--api-version", metavar="V", help="api-version query value (azure, foundry)")
@@ -52,6 +76,8 @@ def _add_load_args(parser: argparse.ArgumentParser) -> None:
     api.add_argument("--concurrency", type=int, metavar="N", help="most requests in flight (default: 32; adapts to 429s and rate-limit headers)")
     api.add_argument("--timeout", type=float, metavar="S", help="seconds per request (default: 30)")
     api.add_argument("--max-retries", type=int, metavar="N", help="retries per request after transient faults (default: 8)")
+    api.add_argument("--max-pages", type=int, metavar="N",
+                     help="pages one listing may take before it counts as never-ending, exit 3 (default: 100000)")
     threads = parser.add_argument_group("threads (known threads from earlier loads are always polled again)")
     threads.add_argument("--thread-id", action="append", default=[], metavar="ID", help="a thread to poll (repeatable)")
     threads.add_argument("--threads-file", metavar="FILE", help="one thread id per line, or a CSV with a thread_id column")
@@ -65,10 +91,104 @@ def _add_load_args(parser: argparse.ArgumentParser) -> None:
                       help="also load file-search result text (can be large)")
     what.add_argument("--from-export", metavar="DIR", help="read a folder of saved JSON responses instead of the API")
     run = parser.add_argument_group("run")
-    run.add_argument("--wait", type=float, default=0.0, metavar="S",
-                     help="if another load holds the lock, wait up to S seconds (default: exit at once, code 4)")
     run.add_argument("--progress", choices=["auto", "bar", "log", "none"], default="auto",
                      help="progress display on stderr (default: bar on a terminal, log lines otherwise)")
+
+
+def _load_options(args: argparse.Namespace) -> LoadOptions:
+    return LoadOptions(
+        warehouse=_warehouse(args),
+        api=ApiSettings(
+            provider=args.provider, base_url=args.base_url, api_version=args.api_version,
+            allow_insecure_http=args.allow_insecure_http, concurrency=args.concurrency, timeout=args.timeout,
+            max_retries=args.max_retries, max_pages=args.max_pages,
+            include_file_search_content=args.include_file_search_content, list_threads=args.list_threads,
+        ),
+        threads=ThreadInputs(thread_ids=tuple(args.thread_id), threads_sql=args.threads_sql,
+                             threads_file=Path(args.threads_file) if args.threads_file else None,
+                             poll_known_threads=not args.no_known_threads),
+        from_export=Path(args.from_export) if args.from_export else None,
+    )
+
+
+def _add_models_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--price-overrides", metavar="CSV", help="negotiated/Azure prices that win over genai-prices "
+                        "(default: sql/seeds/price_overrides.csv; format in the README)")
+
+
+def _add_report_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--out", default="runsteps-report.html", metavar="FILE", help="HTML file to write")
+    parser.add_argument("--days", type=int, default=30, metavar="N", help="days of history to chart (default: 30)")
+
+
+# --- the commands: a few lines of orchestration each
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    from .commands import load
+    from .progress import Progress
+
+    with Progress(args.progress) as progress:
+        summary = load(_load_options(args), on_progress=progress)
+    print(summary.describe())
+    return exit_codes.OK
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    from .commands import build
+
+    summary = build(_warehouse(args), ModelsOptions(
+        price_overrides=Path(args.price_overrides) if args.price_overrides else None, test=args.test))
+    print(summary.describe())
+    if args.test:
+        for test in summary.failures:
+            sample = f"; e.g. {test.sample[0]}" if test.sample else ""
+            print(f"FAIL {test.name}: {test.failing_rows} offending row(s){sample}", file=sys.stderr)
+        if summary.failures:
+            raise DataTestsFailed(f"{len(summary.failures)} of {len(summary.tests)} data tests failed (see above)")
+        print(f"all {len(summary.tests)} data tests passed")
+    return exit_codes.OK
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from .commands import report
+
+    print(report(_warehouse(args), ReportOptions(out=Path(args.out), days=args.days)))
+    print(f"report written to {Path(args.out).resolve()}")
+    return exit_codes.OK
+
+
+def cmd_nightly(args: argparse.Namespace) -> int:
+    from .commands import build, load, pipeline_for, report
+    from .progress import Progress
+
+    options = _load_options(args)
+    pipeline = pipeline_for(options.warehouse)
+    with Progress(args.progress) as progress:
+        print(load(options, on_progress=progress, pipeline=pipeline).describe())
+    overrides = Path(args.price_overrides) if args.price_overrides else None
+    print(build(options.warehouse, ModelsOptions(price_overrides=overrides), pipeline=pipeline).describe())
+    print(report(options.warehouse, ReportOptions(out=Path(args.out), days=args.days), pipeline=pipeline))
+    print(f"report written to {Path(args.out).resolve()}")
+    return exit_codes.OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import run_demo
+
+    return run_demo(Path(args.dir), threads=args.threads, seed=args.seed)
+
+
+def cmd_emulate(args: argparse.Namespace) -> int:
+    from .emulator import cli as emulator_cli
+
+    parser = argparse.ArgumentParser(prog="runsteps emulate", formatter_class=FMT, description=EMULATE_DESCRIPTION)
+    emulator_cli.add_arguments(parser)
+    flags = args.emulator_args[1:] if args.emulator_args[:1] == ["--"] else args.emulator_args
+    return emulator_cli.run(parser.parse_args(flags))
+
+
+EMULATE_DESCRIPTION = "Serve the Assistants API emulator on a local port (or export its world as JSON and exit)."
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -76,73 +196,69 @@ def build_parser() -> argparse.ArgumentParser:
         prog="runsteps",
         description="Load Assistants API v2 runs and run steps into DuckDB (or any dlt destination), "
                     "build SQL models of tokens, cost and failures, and report on them.",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=FMT,
         epilog=_examples("runsteps demo", "runsteps load --thread-id thread_abc123", "runsteps nightly",
-                         "runsteps <command> --help") + "\n\n" + textwrap.dedent(__doc__.split("\n\n", 1)[1]),
+                         "runsteps <command> --help") + "\n\n" + textwrap.dedent(__doc__.split("\n\n", 1)[1].split("\n\n")[0]),
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging on stderr")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    fmt = argparse.RawDescriptionHelpFormatter
 
-    p = sub.add_parser("load", help="extract and load, incrementally", formatter_class=fmt,
-                       description="Poll threads → runs → steps and load them; only new runs and runs that "
-                                   "were open last time get their steps fetched.",
-                       epilog=_examples(
-                           "OPENAI_API_KEY=sk-... runsteps load --thread-id thread_abc --thread-id thread_def",
-                           "runsteps load --threads-file threads.csv --db warehouse.duckdb",
-                           "runsteps load --provider foundry --base-url https://acct.services.ai.azure.com/api/projects/p",
-                           "runsteps load --from-export ./archive",
-                           "runsteps load --destination postgres --shard 1/3"))
+    def command(name: str, func: Callable[[argparse.Namespace], int], help: str, examples: List[str],
+                description: Optional[str] = None) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help, description=description or help, formatter_class=FMT,
+                           epilog=_examples(*examples))
+        p.set_defaults(func=func)
+        return p
+
+    p = command("load", cmd_load, "extract and load, incrementally", [
+        "OPENAI_API_KEY=sk-... runsteps load --thread-id thread_abc --thread-id thread_def",
+        "runsteps load --threads-file threads.csv --db warehouse.duckdb",
+        "runsteps load --provider foundry --base-url https://acct.services.ai.azure.com/api/projects/p",
+        "runsteps load --from-export ./archive",
+        "runsteps load --destination postgres --shard 1/3"],
+        "Poll threads → runs → steps and load them; only new runs and runs that were open last time get "
+        "their steps fetched.")
     _add_warehouse_args(p)
     _add_load_args(p)
-    p.set_defaults(func=commands.cmd_load)
 
-    p = sub.add_parser("models", help="build the SQL models (and run the data tests)", formatter_class=fmt,
-                       description="Build the views of sql/ in the `analytics` schema, in dependency order, "
-                                   "and snapshot model prices.",
-                       epilog=_examples("runsteps models", "runsteps models --test --db warehouse.duckdb"))
+    p = command("models", cmd_models, "build the SQL models (and run the data tests)",
+                ["runsteps models", "runsteps models --test --db warehouse.duckdb"],
+                "Build the views of sql/ in the `analytics` schema, in dependency order, and snapshot model prices.")
     _add_warehouse_args(p)
     p.add_argument("--test", action="store_true", help="also run the data tests of sql/tests (exit 5 if any fails)")
-    p.add_argument("--price-overrides", metavar="CSV", help="negotiated/Azure prices that win over genai-prices "
-                   "(default: sql/seeds/price_overrides.csv; format in the README)")
-    p.set_defaults(func=commands.cmd_models)
+    _add_models_args(p)
 
-    p = sub.add_parser("report", help="write the HTML report and print a text summary", formatter_class=fmt,
-                       epilog=_examples("runsteps report", "runsteps report --out /var/www/costs.html --days 60"))
+    p = command("report", cmd_report, "write the HTML report and print a text summary",
+                ["runsteps report", "runsteps report --out /var/www/costs.html --days 60"])
     _add_warehouse_args(p)
-    p.add_argument("--out", default="runsteps-report.html", metavar="FILE", help="HTML file to write")
-    p.add_argument("--days", type=int, default=30, metavar="N", help="days of history to chart (default: 30)")
-    p.set_defaults(func=commands.cmd_report)
+    _add_report_args(p)
 
-    p = sub.add_parser("nightly", help="load + models + report, for cron", formatter_class=fmt,
-                       epilog=_examples("15 3 * * * cd /srv/runsteps && runsteps nightly --progress none >> nightly.log 2>&1"))
+    p = command("nightly", cmd_nightly, "load + models + report, for cron",
+                ["15 3 * * * cd /srv/runsteps && runsteps nightly --progress none >> nightly.log 2>&1"])
     _add_warehouse_args(p)
     _add_load_args(p)
-    p.add_argument("--out", default="runsteps-report.html", metavar="FILE", help="HTML report to write")
-    p.add_argument("--days", type=int, default=30, metavar="N", help="days of history to chart (default: 30)")
-    p.add_argument("--price-overrides", metavar="CSV", help="negotiated/Azure prices that win over genai-prices")
-    p.set_defaults(func=commands.cmd_nightly)
+    _add_report_args(p)
+    _add_models_args(p)
 
-    p = sub.add_parser("demo", help="run everything against a built-in emulator, offline", formatter_class=fmt,
-                       epilog=_examples("runsteps demo", "runsteps demo --dir /tmp/runsteps-demo --threads 100"))
+    p = command("demo", cmd_demo, "run everything against a built-in emulator, offline",
+                ["runsteps demo", "runsteps demo --dir /tmp/runsteps-demo --threads 100"])
     p.add_argument("--dir", default="runsteps-demo", metavar="DIR", help="where the demo database and report go")
     p.add_argument("--threads", type=int, default=40, metavar="N", help="threads in the sample org (default: 40)")
     p.add_argument("--seed", type=int, default=7, help="seed of the sample org (default: 7)")
-    p.set_defaults(func=commands.cmd_demo)
 
-    p = sub.add_parser("emulate", help="serve the Assistants API emulator on a local port", formatter_class=fmt)
-    try:
-        from .emulator import cli as emulator_cli
-
-        emulator_cli.add_arguments(p)
-        p.epilog = p.epilog or _examples("runsteps emulate --port 8765 --threads 100 --flavour openai")
-        p.set_defaults(func=lambda args: emulator_cli.run(args))
-    except ImportError:  # pragma: no cover - the emulator ships with the package
-        p.set_defaults(func=lambda args: EXIT_BUG)
+    # The emulator's own parser reads its flags (`runsteps emulate --help` shows them), so that the
+    # server's packages are imported only when it runs.
+    p = command("emulate", cmd_emulate, "serve the Assistants API emulator on a local port", [
+        "runsteps emulate --port 8765 --threads 100 --flavour openai", "runsteps emulate --export ./archive --threads 50",
+        "runsteps emulate --help   # every flag of the emulator"], EMULATE_DESCRIPTION)
+    p.add_argument("emulator_args", nargs=argparse.REMAINDER, metavar="...", help="the emulator's flags")
     return parser
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["emulate"]:  # every flag after it, --help included, is the emulator's
+        argv = ["emulate", "--", *argv[1:]] if len(argv) > 1 else argv
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
@@ -151,7 +267,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return int(args.func(args) or 0)
     except RunstepsError as exc:
         print(f"runsteps {args.command}: error: {exc}", file=sys.stderr)
-        return exc.exit_code
+        return exit_codes.exit_code_for(exc)
     except KeyboardInterrupt:
         print(f"runsteps {args.command}: interrupted; nothing half-done was committed, rerun to continue",
               file=sys.stderr)

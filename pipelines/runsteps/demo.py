@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import argparse
-import os
 import shutil
-import sys
 from pathlib import Path
-from typing import List
 
 import duckdb
 
-from .commands import do_load
+from .commands import build, load, report
+from .options import ApiSettings, LoadOptions, ReportOptions, ThreadInputs, Warehouse
+from .progress import Progress
 
 _SAMPLE_QUERY = """\
 select r.model, count(*) as runs, sum(r.total_tokens) as total_tokens,
@@ -33,24 +31,15 @@ def run_demo(directory: Path, threads: int = 40, seed: int = 7) -> int:
         elif stale.exists():
             stale.unlink()
     print(f"starting the emulator with a sample org ({threads} threads, seed {seed})...")
-    with Emulator(seed=seed, threads=threads, flavour="openai") as emu:
-        thread_ids: List[str] = emu.world.thread_ids()
-        args = argparse.Namespace(
-            db=str(db), destination=None, dataset="assistants", pipeline_name="runsteps", shard=None,
-            from_export=None, thread_id=thread_ids, threads_file=None, threads_sql=None,
-            provider="openai", base_url=emu.base_url, api_version=None, include_file_search_content=True,
-            list_threads=None, concurrency=None, timeout=None, max_retries=None, allow_insecure_http=None,
-            no_known_threads=False, wait=0.0, progress="auto",
+    warehouse = Warehouse(db=db)
+    with Emulator(seed=seed, threads=threads, flavour="openai") as emu, Progress() as progress:
+        options = LoadOptions(
+            warehouse=warehouse,
+            api=ApiSettings(provider="openai", base_url=emu.base_url, api_key=emu.api_key,
+                            include_file_search_content=True),
+            threads=ThreadInputs(thread_ids=tuple(emu.world.thread_ids())),
         )
-        saved = os.environ.get("OPENAI_API_KEY")
-        os.environ["OPENAI_API_KEY"] = emu.api_key  # the emulator's own key, for this load only
-        try:
-            do_load(args)
-        finally:
-            if saved is None:
-                os.environ.pop("OPENAI_API_KEY", None)
-            else:
-                os.environ["OPENAI_API_KEY"] = saved
+        print(load(options, on_progress=progress).describe())
     lines = [f"\ndatabase: {db.resolve()}"]
     with duckdb.connect(str(db), read_only=True) as con:
         lines.append("\ntables (schema assistants):")
@@ -63,7 +52,7 @@ def run_demo(directory: Path, threads: int = 40, seed: int = 7) -> int:
         lines.append("\nsample query:\n" + _SAMPLE_QUERY + "\n")
         lines.append(str(con.sql(_SAMPLE_QUERY)))
     print("\n".join(lines))
-    _models_and_report(directory, db)
+    _models_and_report(directory, warehouse)
     print("what to try next:")
     print(f"  duckdb {db}                      # ad-hoc SQL (or python -c 'import duckdb; ...')")
     print(f"  runsteps models --test --db {db}")
@@ -72,28 +61,14 @@ def run_demo(directory: Path, threads: int = 40, seed: int = 7) -> int:
     return 0
 
 
-def _models_and_report(directory: Path, db: Path) -> None:
-    """Models and report join the demo when their packages are present."""
-    try:
-        from .models import build_models
-    except ImportError:
-        return
-    from .loading import build_pipeline
-
-    pipeline = build_pipeline(db)
-    result = build_models(pipeline)
-    print(f"built {len(result.models)} models in schema analytics")
-    with duckdb.connect(str(db), read_only=True) as con:
+def _models_and_report(directory: Path, warehouse: Warehouse) -> None:
+    """Build the models, show the costliest days, write the report, and point at the notebook."""
+    print(build(warehouse).describe())
+    with duckdb.connect(str(warehouse.db), read_only=True) as con:
         print("\nanalytics.rpt_daily_usage (the 8 costliest assistant-model-days):")
         print(con.sql("select run_date, assistant_id, model, runs, steps, total_tokens, round(cost_usd, 4) as cost_usd "
                       "from analytics.rpt_daily_usage order by cost_usd desc nulls last limit 8"))
-    try:
-        from .report import write_report
-    except ImportError:
-        return
     out = directory / "report.html"
-    print(write_report(pipeline, out))
+    print(report(warehouse, ReportOptions(out=out)))
     print(f"report: {out.resolve()}")
-    notebook = Path(__file__).resolve().parents[2] / "notebooks" / "explore.py"
-    where = notebook if notebook.exists() else Path("notebooks/explore.py")
-    print(f"notebook: marimo edit {where} -- --db {db.resolve()}\n")
+    print(f"notebook: runsteps notebook --db {warehouse.db.resolve()}\n")

@@ -18,17 +18,10 @@ from dlt.common.destination import Destination
 from dlt.common.pipeline import LoadInfo, get_dlt_pipelines_dir
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 
-from openai_assistants import settings
-from openai_assistants.errors import ConfigError, RunstepsError
+from sourcekit.errors import ConfigError, RunstepsError
 
-DEFAULT_DB = "runsteps.duckdb"
-DEFAULT_PIPELINE = "runsteps"
-
-
-class LoadBusyError(RunstepsError):
-    """Another load holds the lock on the same pipeline."""
-
-    exit_code = 4
+from .errors import BusyError
+from .options import DEFAULT_DATASET, DEFAULT_DB, DEFAULT_PIPELINE
 
 
 # DuckDB takes 80% of RAM by default and the merge of a large load used several GB (2.4 GB for a
@@ -58,7 +51,7 @@ def build_pipeline(
     db_path: Optional[str | Path] = None,
     destination: Optional[str] = None,
     credentials: Any = None,
-    dataset_name: str = settings.DEFAULT_DATASET,
+    dataset_name: str = DEFAULT_DATASET,
     pipeline_name: str = DEFAULT_PIPELINE,
     pipelines_dir: Optional[str | Path] = None,
     staging_suffix: Optional[str] = None,
@@ -145,7 +138,7 @@ def pipeline_lock(pipeline: dlt.Pipeline, wait: float = 0.0) -> Iterator[None]:
                 if time.monotonic() >= deadline:
                     handle.seek(0)
                     holder = handle.read().strip() or "unknown"
-                    raise LoadBusyError(
+                    raise BusyError(
                         f"another runsteps load is running on this pipeline (pid {holder}, lock {lock_path}); "
                         "wait for it to finish, or pass --wait SECONDS"
                     ) from None

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import Any, Dict, Optional, TextIO
+from typing import Any, Optional, TextIO
 
 
 class Progress:
-    """Receives counters from the source (`openai_assistants.progress_hook`) and shows them.
+    """Shows a load's counters (the source's `on_progress` callback); a context manager that ends the
+    bar's line on exit.
 
     Args:
         mode: `bar` (redrawn line), `log` (a line every `every` seconds), `none`, or `auto`
@@ -26,11 +27,18 @@ class Progress:
         self._last = 0.0
         self._drawn = False
 
-    def __call__(self, counters: Dict[str, Any]) -> None:
+    def __enter__(self) -> "Progress":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __call__(self, counters: Any) -> None:
+        """Show `counters` (a `LoadProgress`), at most every `every` seconds in log mode."""
         if self.mode == "none":
             return
         now = time.monotonic()
-        total, done = counters.get("threads_total", 0), counters.get("threads_done", 0)
+        total, done = counters.threads_total, counters.threads_done
         final = total and done >= total
         if self.mode == "log" and now - self._last < self.every and not final:
             return
@@ -39,9 +47,10 @@ class Progress:
         self._last = now
         elapsed = now - self.started
         text = (
-            f"threads {done}/{total}  runs {counters.get('runs', 0)}  steps {counters.get('steps', 0)}  "
-            f"requests {counters.get('requests', 0)} (retries {counters.get('retries', 0)})  "
-            f"{counters.get('steps', 0) / elapsed if elapsed > 0 else 0:.0f} steps/s"
+            f"threads {done}/{total}  runs {counters.runs}  steps {counters.steps}  "
+            f"requests {counters.requests} (retries {counters.retries})  "
+            f"{counters.steps / elapsed if elapsed > 0 else 0:.0f} steps/s"
+            + (f"  issues {counters.issues}" if counters.issues else "")
         )
         if self.mode == "bar":
             width = 24

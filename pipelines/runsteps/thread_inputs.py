@@ -1,7 +1,7 @@
 """Thread ids from the command line: `--thread-id`, `--threads-file` and `--threads-sql`.
 
-Every id is validated before anything is sent; a bad one stops the load with an error naming it.
-Duplicates are dropped (first occurrence wins).
+This is where those ids enter, so this is where they are checked (once): a bad one stops the load
+with an error naming it and where it came from. Duplicates are dropped (first occurrence wins).
 """
 
 from __future__ import annotations
@@ -9,39 +9,37 @@ from __future__ import annotations
 import csv
 import io
 from pathlib import Path
-from typing import Any, Iterable, List, Optional
+from typing import Any, List, Optional
 
-from openai_assistants.client import validate_id
-from openai_assistants.errors import ConfigError
+from sourcekit.errors import ConfigError
+from sourcekit.ids import CheckedIds, check_ids
+
+from .options import ThreadInputs
 
 
-def read_threads_file(path: str | Path) -> List[str]:
+def read_threads_file(path: Path) -> CheckedIds:
     """One id per line (blank lines and `#` comments ignored), or a CSV with a `thread_id` column."""
-    file = Path(path)
+    where = f"--threads-file {str(path)!r}"
     try:
-        text = file.read_text(encoding="utf-8-sig")
+        text = Path(path).read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read --threads-file {str(path)!r}: {exc}") from None
+        raise ConfigError(f"cannot read {where}: {exc}") from None
     lines = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
     if not lines:
-        raise ConfigError(f"--threads-file {str(path)!r} holds no thread ids")
-    first = lines[0]
-    if "," in first or first.strip().lower() == "thread_id":
-        reader = csv.DictReader(io.StringIO("\n".join(lines)))
-        fields = [f.strip().lower() for f in reader.fieldnames or []]
-        if "thread_id" not in fields:
-            raise ConfigError(
-                f"--threads-file {str(path)!r} looks like a CSV but has no thread_id column "
-                f"(columns: {', '.join(reader.fieldnames or [])})"
-            )
-        column = (reader.fieldnames or [])[fields.index("thread_id")]
-        ids = [(row.get(column) or "").strip() for row in reader]
-        where = f"--threads-file {str(path)!r}"
-        return dedupe(validate_id(i, f"thread id in {where}") for i in ids if i)
-    return dedupe(validate_id(line.strip(), f"thread id in --threads-file {str(path)!r}") for line in lines)
+        raise ConfigError(f"{where} holds no thread ids")
+    if "," not in lines[0] and lines[0].strip().lower() != "thread_id":
+        return check_ids((line.strip() for line in lines), f"thread id in {where}")
+    reader = csv.DictReader(io.StringIO("\n".join(lines)))
+    fields = [f.strip().lower() for f in reader.fieldnames or []]
+    if "thread_id" not in fields:
+        raise ConfigError(f"{where} looks like a CSV but has no thread_id column "
+                          f"(columns: {', '.join(reader.fieldnames or [])})")
+    column = (reader.fieldnames or [])[fields.index("thread_id")]
+    ids: List[str] = [(row.get(column) or "").strip() for row in reader]
+    return check_ids((i for i in ids if i), f"thread id in {where}")
 
 
-def read_threads_sql(pipeline: Any, query: str) -> List[str]:
+def read_threads_sql(pipeline: Any, query: str) -> CheckedIds:
     """Run `query` on the destination; it must return a `thread_id` column."""
     try:
         with pipeline.sql_client() as client:
@@ -54,23 +52,14 @@ def read_threads_sql(pipeline: Any, query: str) -> List[str]:
     if "thread_id" not in columns:
         raise ConfigError(f"--threads-sql must return a thread_id column (it returned: {', '.join(columns) or 'none'})")
     index = columns.index("thread_id")
-    return dedupe(validate_id(row[index], "thread id from --threads-sql") for row in rows if row[index] is not None)
+    return check_ids((row[index] for row in rows if row[index] is not None), "thread id from --threads-sql")
 
 
-def dedupe(ids: Iterable[str]) -> List[str]:
-    return list(dict.fromkeys(ids))
-
-
-def collect_thread_ids(
-    thread_ids: Optional[Iterable[str]] = None,
-    threads_file: Optional[str] = None,
-    threads_sql: Optional[str] = None,
-    pipeline: Any = None,
-) -> List[str]:
-    """All thread ids given on the command line, validated and deduplicated."""
-    ids = [validate_id(t, "--thread-id") for t in (thread_ids or [])]
-    if threads_file:
-        ids += read_threads_file(threads_file)
-    if threads_sql:
-        ids += read_threads_sql(pipeline, threads_sql)
-    return dedupe(ids)
+def collect_thread_ids(inputs: ThreadInputs, pipeline: Optional[Any] = None) -> CheckedIds:
+    """All thread ids the inputs name, checked and deduplicated."""
+    ids = check_ids(inputs.thread_ids, "--thread-id")
+    if inputs.threads_file:
+        ids = CheckedIds((*ids, *read_threads_file(inputs.threads_file)))
+    if inputs.threads_sql:
+        ids = CheckedIds((*ids, *read_threads_sql(pipeline, inputs.threads_sql)))
+    return ids

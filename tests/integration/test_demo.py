@@ -16,7 +16,7 @@ def test_demo_loads_builds_reports_and_says_what_next(tmp_path):
     assert result.returncode == 0, result.stderr
     out = result.stdout
     for expected in ("loaded into", "tables (schema assistants):", "run_steps", "sample query:",
-                     "built ", "rpt_daily_usage", "report: ", "notebook: marimo edit", "what to try next:"):
+                     "built ", "rpt_daily_usage", "report: ", "notebook: runsteps notebook --db", "what to try next:"):
         assert expected in out, expected
     db = tmp_path / "demo" / "runsteps.duckdb"
     assert (tmp_path / "demo" / "report.html").exists()

@@ -9,17 +9,17 @@ import sys
 
 import pytest
 
-from openai_assistants import in_shard
+from sourcekit.shards import Shard, in_shard
 from runsteps.emulator import Emulator
 from tests.helpers import key_env, load_args
 
 
 def test_shards_partition_the_threads():
     ids = [f"thread_{i:05d}" for i in range(3000)]
-    shards = [{t for t in ids if in_shard(t, (k, 3))} for k in (1, 2, 3)]
+    shards = [{t for t in ids if in_shard(t, Shard(k, 3))} for k in (1, 2, 3)]
     assert sum(len(s) for s in shards) == len(ids) and set().union(*shards) == set(ids)
     assert all(800 < len(s) < 1200 for s in shards)  # roughly even
-    assert shards[0] == {t for t in ids if in_shard(t, (1, 3))}  # stable
+    assert shards[0] == {t for t in ids if in_shard(t, Shard(1, 3))}  # stable
 
 
 def _tables(dsn: str, dataset: str):

@@ -101,7 +101,10 @@ def test_flatten_never_raises_and_counts_match(step, run, extra_calls):
         details["tool_calls"] = details["tool_calls"] + extra_calls
     rows = flatten.run_rows(run, [step])
     assert len(rows["runs"]) == 1 and len(rows["run_steps"]) == 1
-    calls = details.get("tool_calls") if isinstance(details, dict) and step.get("type") == "tool_calls" else None
+    # The details are what is flattened: their type decides (the step's own `type` only without one).
+    details_type = details.get("type") if isinstance(details, dict) else None
+    kind = details_type if isinstance(details_type, str) and details_type else step.get("type")
+    calls = details.get("tool_calls") if isinstance(details, dict) and kind == "tool_calls" else None
     calls = calls if isinstance(calls, list) else []
     assert len(rows["run_step_tool_calls"]) == len(calls)
     outputs = sum(len(c.get("code_interpreter", {}).get("outputs") or [])

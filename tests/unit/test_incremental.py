@@ -29,10 +29,10 @@ def runs(*specs: str):
     ],
 )
 def test_fetch_and_advance(cursor, listed, fetch, after):
-    assert [r["id"] for r in incremental.runs_to_fetch(cursor, listed)] == fetch
-    assert incremental.advance(cursor, listed) == after
+    assert [r["id"] for r in incremental.runs_to_fetch(cursor["d"], listed)] == fetch
+    assert incremental.advance(cursor["w"], listed) == (after["w"], after["d"])
 
 
 def test_a_vanished_run_counts_as_finished():
     listed = runs("r1:in_progress", "r2:completed")
-    assert incremental.advance({"w": None, "d": []}, listed, gone=["r1"]) == {"w": "r2", "d": []}
+    assert incremental.advance(None, listed, gone=["r1"]) == ("r2", [])

@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from openai_assistants.client import AdaptiveLimiter
+from sourcekit.limiter import AdaptiveLimiter
 
 
 def run(coro):

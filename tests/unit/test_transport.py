@@ -10,9 +10,16 @@ import httpcore
 import httpx
 import pytest
 
-from openai_assistants import settings
 from openai_assistants.client import AssistantsClient
-from openai_assistants.transport import _Backend, _is_readable, make_transport
+from openai_assistants.settings import API_PROFILES
+from sourcekit.config import resolve_client_config
+from sourcekit.http import POOL_SIZE
+from sourcekit.transport import _Backend, _is_readable, make_transport
+
+
+def _config(base_url: str, concurrency: int):
+    return resolve_client_config(provider="openai", profiles=API_PROFILES, key_setting="s", base_url=base_url,
+                                 api_key="sk-x", concurrency=concurrency)
 
 
 @pytest.fixture
@@ -55,7 +62,7 @@ def test_the_transport_pool_uses_the_socket_remembering_backend():
 
 def test_all_pools_share_one_tls_context():
     async def contexts():
-        async with AssistantsClient("https://api.example/v1", "sk-x", concurrency=32) as client:
+        async with AssistantsClient(_config("https://api.example/v1", 32)) as client:
             return {id(p._transport._pool._ssl_context) for p in client._pools}
 
     assert len(asyncio.run(contexts())) == 1
@@ -65,14 +72,14 @@ def test_all_pools_share_one_tls_context():
     "concurrency, pools, per_pool",
     [
         pytest.param(1, 1, 1, id="1-one-pool"),
-        pytest.param(settings.POOL_SIZE, 1, settings.POOL_SIZE, id="pool-size-one-pool"),
+        pytest.param(POOL_SIZE, 1, POOL_SIZE, id="pool-size-one-pool"),
         pytest.param(20, 3, 7, id="20-three-pools-of-7"),
         pytest.param(32, 4, 8, id="32-four-pools-of-8"),
     ],
 )
 def test_concurrency_is_spread_over_pools_of_at_most_pool_size(concurrency, pools, per_pool):
     async def sizes():
-        async with AssistantsClient("http://127.0.0.1:9/v1", "sk-x", concurrency=concurrency) as client:
+        async with AssistantsClient(_config("http://127.0.0.1:9/v1", concurrency)) as client:
             return [(p._transport._pool._max_connections, type(p._transport._pool._network_backend))
                     for p in client._pools]
 
@@ -83,7 +90,7 @@ def test_behind_a_proxy_the_client_keeps_httpx_transport_so_the_proxy_is_used(mo
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
 
     async def mounts():
-        async with AssistantsClient("https://api.example/v1", "sk-x", concurrency=4) as client:
+        async with AssistantsClient(_config("https://api.example/v1", 4)) as client:
             return [list(p._mounts.values()) for p in client._pools]
 
     (only,) = asyncio.run(mounts())

@@ -20,7 +20,7 @@ from typing import Any, Dict, Iterator, List, Optional, Set
 
 import dlt
 
-from openai_assistants.errors import ConfigError
+from sourcekit.errors import ConfigError
 
 from runsteps.models.project import MODELS_SCHEMA
 

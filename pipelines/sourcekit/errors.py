@@ -1,7 +1,7 @@
-"""Errors the loader raises on purpose, each with a message that names the fix.
+"""The typed errors runsteps' sources raise on purpose, each with a message that names the fix.
 
-`exit_code` is what `runsteps` exits with: 2 for what the user must fix in their config or input,
-3 for what the provider must fix (quota, outages, a broken API). Messages never contain the key.
+They say what went wrong, never how a program should exit: the app (`runsteps.exit_codes`) maps them
+to exit codes. Messages never contain a key.
 """
 
 from __future__ import annotations
@@ -12,23 +12,17 @@ from typing import Optional
 class RunstepsError(Exception):
     """Base of the errors that stop a load with a one-line reason."""
 
-    exit_code = 2
-
 
 class ConfigError(RunstepsError):
     """Bad configuration or input: a missing key, a wrong provider, a malformed base URL or id."""
 
-    exit_code = 2
-
 
 class InvalidIdError(ConfigError):
-    """An object id that may not go into a URL path."""
+    """An object id given as input that may not go into a URL path."""
 
 
 class ApiError(RunstepsError):
     """An HTTP error from the API, with its status, error code and `x-request-id`."""
-
-    exit_code = 3
 
     def __init__(
         self,
@@ -52,22 +46,11 @@ class ApiError(RunstepsError):
 
 
 class AuthError(ApiError):
-    """401/403: the key is missing, wrong or revoked."""
-
-    exit_code = 2
-
-    def __init__(self, message: str, **kwargs: object) -> None:
-        fix = (
-            " Fix: set a valid key in OPENAI_API_KEY (AZURE_OPENAI_API_KEY for azure), "
-            "or sources.openai_assistants.api_key in .dlt/secrets.toml."
-        )
-        super().__init__(message + fix, **kwargs)  # type: ignore[arg-type]
+    """401/403: the key is missing, wrong or revoked (the message names where the key is read from)."""
 
 
 class QuotaError(ApiError):
     """429 insufficient_quota: needs a person (billing), never retried."""
-
-    exit_code = 3
 
 
 class NotFoundError(ApiError):

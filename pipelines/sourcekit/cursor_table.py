@@ -1,0 +1,45 @@
+"""Cursors kept in a table of the dataset, committed in the same load as the data they describe.
+
+dlt stores a source's state whole, compressed, in `_dlt_pipeline_state` on every load: per-object
+cursors there grow with every object ever seen and are rewritten every night (about 100 bytes per
+thread: a 100 MB blob at a million threads). In a merge table, a load writes only the cursors that
+moved, and the rows land in the same load package as the data, so a crash loses or doubles nothing:
+the package is finished before anything new is extracted.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Sequence
+
+import dlt
+import orjson
+from dlt.destinations.exceptions import DatabaseUndefinedRelation
+
+
+def read_rows(table: str, columns: Sequence[str], json_columns: Sequence[str] = ()) -> List[Dict[str, Any]]:
+    """Every row of `table` in the dataset of the pipeline now extracting, or none before its first load.
+
+    Call it from inside a dlt resource. JSON columns come back parsed, whatever the destination's driver
+    returns for them (text on DuckDB, objects on PostgreSQL).
+    """
+    pipeline = dlt.current.pipeline()
+    # No schema yet: nothing was ever loaded (a working folder lost since is restored from the
+    # destination before extraction starts, schema included).
+    if pipeline.destination is None or pipeline.default_schema_name is None:
+        return []
+    try:
+        with pipeline.sql_client() as client:
+            if not client.has_dataset():
+                return []
+            quoted = ", ".join(client.escape_column_name(c) for c in columns)
+            rows = client.execute_sql(f"SELECT {quoted} FROM {client.make_qualified_table_name(table)}")
+    except DatabaseUndefinedRelation:
+        return []
+    out = []
+    for values in rows or ():
+        row = dict(zip(columns, values))
+        for column in json_columns:
+            if isinstance(row[column], (str, bytes)):
+                row[column] = orjson.loads(row[column])
+        out.append(row)
+    return out
