@@ -33,11 +33,16 @@ def _package_dirs(db: Path, stage: str) -> List[Path]:
     return [p for p in folder.glob("*") if p.is_dir()] if folder.exists() else []
 
 
-def _kill_at(proc: subprocess.Popen, db: Path, phase: str, rng: random.Random) -> bool:
+def _kill_at(proc: subprocess.Popen, db: Path, phase: str, rng: random.Random, emu) -> bool:
     """SIGKILL the load during `phase`; returns whether it was still running when killed."""
     deadline = time.monotonic() + 120
     if phase == "extract":
-        time.sleep(rng.uniform(2.0, 3.5))  # the interpreter and dlt take ~2 s to start
+        # Mid-extraction: after a random number of API requests (not a fixed sleep, which a fast
+        # start or a busy machine turns into a kill before or after extraction).
+        emu.reset_stats()
+        after = rng.randint(1, 20)
+        while time.monotonic() < deadline and proc.poll() is None and api_requests(emu.stats()) < after:
+            time.sleep(0.002)
     else:
         while time.monotonic() < deadline and proc.poll() is None and not _package_dirs(db, phase):
             time.sleep(0.002)
@@ -70,7 +75,7 @@ def test_sigkill_at_random_moments_loses_nothing(tmp_path):
             if i % 2:  # every other kill hits an incremental load on top of an earlier one
                 assert run_cli(*load_args(emu, db, thread_ids=emu.world.thread_ids()[:10]), env=key_env(emu)).code == 0
             proc = _spawn(emu, db)
-            if _kill_at(proc, db, phase, rng):
+            if _kill_at(proc, db, phase, rng, emu):
                 killed_in.append(phase)
             else:
                 proc.communicate()
