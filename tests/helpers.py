@@ -12,7 +12,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import duckdb
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_DIR = Path(os.environ.get("RUNSTEPS_SHARED_DIR", REPO.parent / "shared"))
+SPECS_DIR = REPO / "specs"  # the API specs, copied into the repository (specs/README.md says from where)
 POSTGRES_DSN = os.environ.get("RUNSTEPS_TEST_POSTGRES_DSN")
 
 # Keys that order each table's rows for comparisons.

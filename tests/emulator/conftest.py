@@ -1,8 +1,7 @@
-"""Fixtures of the emulator tests: in-process emulators on free ports, and the shared API schema."""
+"""Fixtures of the emulator tests: in-process emulators on free ports, and the API schema."""
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List
@@ -18,8 +17,7 @@ except ImportError:  # pragma: no cover
 
 from runsteps.emulator import Emulator, World  # noqa: E402
 
-SHARED_DIR = Path(os.environ.get("RUNSTEPS_SHARED_DIR", REPO.parent / "shared"))
-SPEC_PATH = SHARED_DIR / "openai-assistants-subset.openapi.yaml"
+SPEC_PATH = REPO / "specs" / "openai-assistants-subset.openapi.yaml"  # in the repository: never missing
 INCLUDE = "step_details.tool_calls[*].file_search.results[*].content"
 
 # A small world that still has every special thread (indices 0-5) and a few pages everywhere.
@@ -77,10 +75,6 @@ def make_emulator() -> Iterator[Callable[..., Emulator]]:
 
 @pytest.fixture(scope="session")
 def spec() -> Dict[str, Any]:
-    if not SPEC_PATH.exists():
-        if os.environ.get("CI"):  # CI clones with shared/ beside the repo: a missing spec is a failure there
-            pytest.fail(f"shared API spec not found at {SPEC_PATH} (set RUNSTEPS_SHARED_DIR)")
-        pytest.skip(f"shared API spec not found at {SPEC_PATH} (set RUNSTEPS_SHARED_DIR)")
     import yaml
 
     return yaml.safe_load(SPEC_PATH.read_text(encoding="utf-8"))

@@ -82,6 +82,9 @@ def test_foundry_world_quirks():
     for tid in world.thread_ids():
         for run in world.runs(tid):
             statuses.add(run["status"])
+            # What a run's tool calls name must be configured on the run's tools.
+            allowed = {(t["server_label"], name) for t in run["tools"] if t["type"] == "mcp" for name in t["allowed_tools"]}
+            agents = {t["connected_agent"]["id"] for t in run["tools"] if t["type"] == "connected_agent"}
             if run["status"] in ("completed", "failed", "cancelled", "expired"):
                 assert run["usage"] is not None  # run usage stays on terminal runs
             for step in world.steps(tid, run["id"]):
@@ -96,9 +99,11 @@ def test_foundry_world_quirks():
                         function_without_output += 1
                     if call["type"] == "mcp":
                         assert {"name", "arguments", "output", "server_label"} <= set(call)
+                        assert (call["server_label"], call["name"]) in allowed
                     if call["type"] == "connected_agent":
                         assert {"name", "arguments", "output", "run_id", "thread_id", "assistant_id"} <= set(
                             call["connected_agent"])
+                        assert call["connected_agent"]["assistant_id"] in agents
     assert "incomplete" not in statuses
     assert {"mcp", "connected_agent", "azure_function", "deep_research", "bing_grounding", "browser_automation",
             "quantum_oracle", "function", "code_interpreter", "file_search"} <= call_types

@@ -1,4 +1,4 @@
-"""Every response of every route of the openai flavour validates against the shared spec subset."""
+"""Every response of every route of the openai flavour validates against the spec subset in specs/."""
 
 from __future__ import annotations
 

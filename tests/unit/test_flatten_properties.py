@@ -1,10 +1,9 @@
-"""Property-based flattening: objects generated from the shared OpenAPI schema, plus Foundry-style
+"""Property-based flattening: objects generated from the OpenAPI schema in specs/, plus Foundry-style
 unknown tool-call types, never make flatten raise, and the row counts match the input's lists."""
 
 from __future__ import annotations
 
 import copy
-import os
 from typing import Any, Dict
 
 import pytest
@@ -12,12 +11,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
 from openai_assistants import flatten
-from tests.helpers import SHARED_DIR
+from tests.helpers import SPECS_DIR
 
-SPEC_PATH = SHARED_DIR / "openai-assistants-subset.openapi.yaml"
-if not SPEC_PATH.exists() and os.environ.get("CI"):  # CI clones with shared/ beside the repo
-    raise FileNotFoundError(f"shared spec not found at {SPEC_PATH} (set RUNSTEPS_SHARED_DIR)")
-pytestmark = pytest.mark.skipif(not SPEC_PATH.exists(), reason=f"shared spec not found at {SPEC_PATH}")
+SPEC_PATH = SPECS_DIR / "openai-assistants-subset.openapi.yaml"
 
 
 def _inline(node: Any, components: Dict[str, Any], depth: int = 0) -> Any:
@@ -34,7 +30,7 @@ def _inline(node: Any, components: Dict[str, Any], depth: int = 0) -> Any:
 
 
 def _schema(name: str) -> Dict[str, Any]:
-    spec = yaml.safe_load(SPEC_PATH.read_text()) if SPEC_PATH.exists() else {"components": {"schemas": {name: {}}}}
+    spec = yaml.safe_load(SPEC_PATH.read_text(encoding="utf-8"))
     components = spec["components"]["schemas"]
     schema = _inline(components[name], components)
     # Keep generated ids path-safe-ish and lists short so examples stay fast.

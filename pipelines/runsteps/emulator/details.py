@@ -11,12 +11,14 @@ from typing import Any, Dict, List
 
 import orjson
 
+from . import foundry_tools
 from .generate import ANCHOR, DAY, WorldShape
 from .ids import new_id, rng_for
 from .plan import RunPlan, StepPlan
 from .vocab import (
     ASSISTANT_TEXTS,
     ASSISTANTS,
+    BROWSER_STEPS,
     BROWSER_URLS,
     CITIES,
     CODE_INPUTS,
@@ -51,7 +53,7 @@ def assistant_objects(shape: WorldShape) -> List[Dict[str, Any]]:
                 "model": spec["model"],
                 "instructions": spec["instructions"],
                 "tools": tool_definitions(shape, i),
-                "tool_resources": {},
+                "tool_resources": tool_resources(shape, i),
                 "metadata": {"owner": r.choice(METADATA_VALUES)},
                 "top_p": 1.0,
                 "temperature": 1.0,
@@ -92,28 +94,30 @@ def _tool_definitions(shape: WorldShape, assistant: int) -> List[Dict[str, Any]]
         elif t == "function":
             for name in spec["functions"]:  # type: ignore[union-attr]
                 fn = FUNCTIONS[name]
-                tools.append(
-                    {
-                        "type": "function",
-                        "function": {
-                            "name": name,
-                            "description": fn["description"],
-                            "parameters": {
-                                "type": "object",
-                                "properties": {fn["arg"]: {"type": "string"}},
-                                "required": [fn["arg"]],
-                            },
-                            "strict": False,
-                        },
-                    }
-                )
+                function = {
+                    "name": name,
+                    "description": fn["description"],
+                    "parameters": {
+                        "type": "object",
+                        "properties": {fn["arg"]: {"type": "string"}},
+                        "required": [fn["arg"]],
+                    },
+                    "strict": False,
+                }
+                if shape.foundry:  # Foundry's FunctionDefinition has no `strict`
+                    del function["strict"]
+                tools.append({"type": "function", "function": function})
     if shape.foundry:
         for t in spec["foundry_tools"]:  # type: ignore[union-attr]
-            if t == "mcp":
-                tools.append({"type": "mcp", "server_label": "github", "server_url": "https://mcp.example.com/github"})
-            else:
-                tools.append({"type": t, t: {}})
+            tools.extend(foundry_tools.definitions(t))
     return tools
+
+
+def tool_resources(shape: WorldShape, assistant: int) -> Dict[str, Any]:
+    """`tool_resources` of an assistant: in Foundry worlds, what its search and MCP tools need."""
+    if not shape.foundry:
+        return {}
+    return foundry_tools.tool_resources(ASSISTANTS[assistant]["foundry_tools"])
 
 
 def thread_attrs(shape: WorldShape, index: int) -> Dict[str, Any]:
@@ -155,6 +159,7 @@ def run_attrs(shape: WorldShape, run: RunPlan) -> Dict[str, Any]:
     run.attrs = {
         "instructions": instructions,
         "tools": tool_definitions(shape, run.assistant),
+        "tool_resources": tool_resources(shape, run.assistant),
         "metadata": metadata,
         "temperature": r.choice((1.0, 1.0, 0.2, 0.7)),
         "top_p": 1.0,
@@ -177,7 +182,7 @@ def step_details(shape: WorldShape, run: RunPlan, step: StepPlan) -> Dict[str, A
         details: Dict[str, Any] = {"type": "message_creation", "message_creation": {"message_id": step.message_id}}
     elif step.type == "activities":
         r = rng_for(shape.seed, "details", run.thread_index, *run.key, step.index)
-        label, tool = r.choice(MCP_SERVERS)
+        label = r.choice(list(MCP_SERVERS))
         details = {
             "type": "activities",
             "activities": [
@@ -185,7 +190,20 @@ def step_details(shape: WorldShape, run: RunPlan, step: StepPlan) -> Dict[str, A
                     "id": new_id(r, "act_"),
                     "type": "mcp_list_tools",
                     "server_label": label,
-                    "tools": [{"name": tool, "description": "Sucht Einträge — 検索", "input_schema": {"type": "object"}}],
+                    # A map of tool name to its description and parameters, as the SDK's
+                    # RunStepDetailsActivity.tools declares it.
+                    "tools": {
+                        name: {
+                            "description": description,
+                            "parameters": {
+                                "type": "object",
+                                "properties": {arg: {"type": "string", "description": f"{arg} für {name}"}},
+                                "required": [arg],
+                                "additionalProperties": False,
+                            },
+                        }
+                        for name, (description, arg) in MCP_SERVERS[label].items()
+                    },
                 }
             ],
         }
@@ -238,35 +256,40 @@ def _tool_call(r, shape: WorldShape, spec: Dict[str, Any], call) -> Dict[str, An
             del function["output"]  # Foundry's v1 function tool call has no output field
         return {"id": call_id, "type": ctype, "function": function}
     if ctype == "mcp":
-        label, tool = r.choice(MCP_SERVERS)
+        label = r.choice(list(MCP_SERVERS))
+        tool = r.choice(list(MCP_SERVERS[label]))
         return {
             "id": call_id,
             "type": "mcp",
             "server_label": label,
             "name": tool,
-            "arguments": _json({"query": r.choice(USER_TEXTS)}),
+            "arguments": _json({MCP_SERVERS[label][tool][1]: r.choice(USER_TEXTS)}),
             "output": _json({"items": [r.choice(SNIPPETS)]}),
         }
     if ctype == "connected_agent":
         payload: Dict[str, Any] = {
-            "name": "rechnungs_agent",
+            "name": foundry_tools.CONNECTED_AGENT_NAME,
             "arguments": _json({"frage": r.choice(USER_TEXTS)}),
             "output": r.choice(ASSISTANT_TEXTS),
             "run_id": new_id(r, "run_"),
             "thread_id": new_id(r, "thread_"),
-            "assistant_id": new_id(r, "asst_"),
+            "assistant_id": foundry_tools.CONNECTED_AGENT_ID,  # the agent the tool definition names
         }
     elif ctype == "azure_function":
-        payload = {"name": "GetStockLevel", "arguments": _json({"sku": "ÄÖÜ-42"}), "output": _json({"stock": r.randint(0, 99)})}
+        payload = {"name": foundry_tools.AZURE_FUNCTION_NAME, "arguments": _json({"sku": "ÄÖÜ-42"}),
+                   "output": _json({"stock": r.randint(0, 99)})}
     elif ctype == "deep_research":
         payload = {"input": r.choice(USER_TEXTS), "output": " ".join(r.sample(SNIPPETS, 2))}
     elif ctype == "browser_automation":
-        url = r.choice(BROWSER_URLS)
-        payload = {
-            "input": r.choice(USER_TEXTS),
-            "output": r.choice(ASSISTANT_TEXTS),
-            "steps": [{"action": "navigate", "url": url}, {"action": "extract", "result": r.choice(SNIPPETS)}],
-        }
+        words = {"url": r.choice(BROWSER_URLS), "city": r.choice(CITIES), "snippet": r.choice(SNIPPETS)}
+        # The SDK's BrowserAutomationToolCallStep: what the last action did, what the page shows now,
+        # and what comes next; a call takes two to four of them, in order.
+        steps = [
+            {"last_step_result": done.format(**words), "current_state": state.format(**words),
+             "next_step": nxt.format(**words)}
+            for done, state, nxt in BROWSER_STEPS[: r.randint(2, len(BROWSER_STEPS))]
+        ]
+        payload = {"input": r.choice(USER_TEXTS), "output": r.choice(ASSISTANT_TEXTS), "steps": steps}
     elif ctype in FOUNDRY_STRING_MAP_TYPES:
         payload = {"requesturl": f"https://search.example.com/?q={r.choice(CITIES)}", "response_metadata": r.choice(SNIPPETS)}
     else:  # a type the loader has never heard of, with nested, non-string values
@@ -282,11 +305,14 @@ def message_text(shape: WorldShape, message_id: str, role: str) -> Dict[str, Any
     annotations: List[Dict[str, Any]] = []
     if role == "assistant" and r.random() < 0.2:
         marker = "【4:0†source】"
+        citation = {"file_id": new_id(r, "file-", 22)}
+        if shape.foundry:  # the SDK requires the quoted text; the OpenAI v2 spec has only file_id
+            citation["quote"] = r.choice(SNIPPETS)
         annotations.append(
             {
                 "type": "file_citation",
                 "text": marker,
-                "file_citation": {"file_id": new_id(r, "file-", 22)},
+                "file_citation": citation,
                 "start_index": len(value),
                 "end_index": len(value) + len(marker),
             }

@@ -73,7 +73,7 @@ def run_object(shape: WorldShape, thread_id: str, assistant_id: str, run: RunPla
     last_error = None
     if terminal and status == "failed":
         last_error = {"code": run.error_code, "message": RUN_ERROR_MESSAGES[run.error_code]}  # type: ignore[index]
-    return {
+    obj = {
         "id": run.id,
         "object": "thread.run",
         "created_at": run.created_at,
@@ -103,6 +103,9 @@ def run_object(shape: WorldShape, thread_id: str, assistant_id: str, run: RunPla
         "parallel_tool_calls": attrs["parallel_tool_calls"],
         "response_format": attrs["response_format"],
     }
+    if shape.foundry:  # Foundry runs carry the resources their tools use (OpenAI's RunObject has none)
+        obj["tool_resources"] = attrs["tool_resources"]
+    return obj
 
 
 def details_view(details: Dict[str, Any], status: str, include_content: bool) -> Dict[str, Any]:

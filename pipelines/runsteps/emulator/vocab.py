@@ -158,7 +158,21 @@ CODE_LOGS = (
 )
 METADATA_VALUES = ("Müller GmbH", "équipe-nord", "営業部", "клиент-42", "🚀 launch", "web", "mobile", "Zürich")
 METADATA_KEYS = ("customer", "team", "channel", "region", "ticket", "campaign")
-MCP_SERVERS = (("github", "search_issues"), ("jira", "get_issue"), ("notion", "query_database"))
+# MCP servers of the Foundry world: label -> {tool name: (description, its one string argument)}.
+MCP_SERVERS: Dict[str, Dict[str, Tuple[str, str]]] = {
+    "github": {"search_issues": ("Sucht Issues nach Stichworten — 課題を検索", "query"),
+               "get_pull_request": ("Liest einen Pull Request mit Diff", "number")},
+    "jira": {"get_issue": ("Lit un ticket Jira par sa clé", "key"),
+             "search_issues": ("Recherche des tickets en JQL", "jql")},
+    "notion": {"query_database": ("Durchsucht eine Notion-Datenbank 📚", "filter")},
+}
+# What a browser-automation call does, step by step (`next_step` of one is done in the next).
+BROWSER_STEPS = (
+    ("Browser gestartet", "Leerer Tab", "Öffne {url}"),
+    ("{url} geladen", "Startseite mit Suchfeld und Cookie-Banner", "Cookie-Banner schließen, nach {city} suchen"),
+    ("Suche nach {city} abgeschickt", "Ergebnisliste mit 12 Treffern — 検索結果", "Ersten Treffer öffnen und Preise lesen"),
+    ("Detailseite gelesen: {snippet}", "Detailseite des ersten Treffers", "Antwort zusammenfassen"),
+)
 BROWSER_URLS = ("https://www.example.com/reisen", "https://example.org/tarife?lang=de", "https://example.jp/天気")
 
 RUN_ERROR_MESSAGES = {
