@@ -131,7 +131,14 @@ def cmd_load(args: argparse.Namespace) -> int:
     with Progress(args.progress) as progress:
         summary = load(_load_options(args), on_progress=progress)
     print(summary.describe())
+    _warn_about_issues(args, summary.issues)
     return exit_codes.OK
+
+
+def _warn_about_issues(args: argparse.Namespace, issues: int) -> None:
+    if issues:
+        print(f"runsteps {args.command}: warning: {issues} object(s) could not be used as they are; "
+              f"see {args.dataset}.load_issues (the rest loaded)", file=sys.stderr)
 
 
 def cmd_models(args: argparse.Namespace) -> int:
@@ -165,7 +172,9 @@ def cmd_nightly(args: argparse.Namespace) -> int:
     options = _load_options(args)
     pipeline = pipeline_for(options.warehouse)
     with Progress(args.progress) as progress:
-        print(load(options, on_progress=progress, pipeline=pipeline).describe())
+        summary = load(options, on_progress=progress, pipeline=pipeline)
+    print(summary.describe())
+    _warn_about_issues(args, summary.issues)
     overrides = Path(args.price_overrides) if args.price_overrides else None
     print(build(options.warehouse, ModelsOptions(price_overrides=overrides), pipeline=pipeline).describe())
     print(report(options.warehouse, ReportOptions(out=Path(args.out), days=args.days), pipeline=pipeline))

@@ -56,6 +56,11 @@ class LoadSummary:
     progress: Optional[LoadProgress]
     dataset: str
 
+    @property
+    def issues(self) -> int:
+        """Rows this load added to `load_issues`."""
+        return self.rows.get("load_issues", 0)
+
     def describe(self) -> str:
         rows, p = self.rows, self.progress
         issues = rows.get("load_issues", 0)
