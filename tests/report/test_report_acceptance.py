@@ -24,8 +24,6 @@ from runsteps.report.palette import model_colours
 from tests.helpers import REPO, run_cli
 from tests.report.cdp import colour_counts, find_chromium, hex_rgb, visit
 
-CHART_IDS = ("daily-cost", "by-assistant", "tools", "failures")
-
 
 @pytest.fixture(scope="module")
 def report(warehouse, tmp_path_factory) -> Tuple[Path, str]:

@@ -38,11 +38,6 @@ class ModelsMissingError(ConfigError):
     """The marts are not there: `runsteps models` has not been run on this warehouse."""
 
 
-def _num(value: Any) -> float:
-    """A SQL number (int, float or Decimal) as float; NULL as 0."""
-    return float(value) if value is not None else 0.0
-
-
 def _opt_num(value: Any) -> Optional[float]:
     """A SQL number as float, keeping NULL as None (a null cost is unpriced, not zero)."""
     return float(value) if value is not None else None
