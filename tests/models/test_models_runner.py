@@ -155,8 +155,14 @@ def test_the_order_comes_from_what_each_model_reads(tmp_path: Path) -> None:
         pytest.param({"fct_a": "select * from main.runs"}, "only assistants.* and analytics.* are known", id="other schema"),
         pytest.param(
             {"fct_a": "select * from analytics.fct_b", "fct_b": "select * from analytics.fct_a"},
-            "cycle: fct_a, fct_b",
+            "cycle: fct_a -> fct_b -> fct_a$",
             id="cycle",
+        ),
+        pytest.param(
+            {"fct_d": "select * from analytics.fct_a", "fct_c": "select * from analytics.fct_a",
+             "fct_b": "select * from analytics.fct_c", "fct_a": "select * from analytics.fct_b"},
+            r"cycle: fct_a -> fct_b -> fct_c -> fct_a$",
+            id="cycle of three, and a model reading it",
         ),
         pytest.param({"fct_a": "select 1; select 2"}, "exactly one SELECT", id="two statements"),
         pytest.param({"fct_a": "delete from assistants.runs"}, "exactly one SELECT", id="not a query"),
