@@ -9,6 +9,7 @@ from typing import Dict, List
 import duckdb
 import pytest
 import sqlglot
+from sqlglot import exp
 
 from openai_assistants.settings import TABLES
 from runsteps.models import build_models, run_data_tests
@@ -218,3 +219,12 @@ def test_staging_is_one_to_one_with_the_raw_tables() -> None:
     staged = {m.name: m.sources for m in ordered_models() if m.file.layer == "staging"}
     assert {name: sorted(sources) for name, sources in staged.items()} == {f"stg_{t}": [t] for t in TABLES}
     assert all(not m.sources for m in ordered_models() if m.file.layer != "staging"), "only staging reads raw tables"
+
+
+def test_the_cost_formula_is_written_in_one_model_only() -> None:
+    # A price times tokens anywhere else would be a second copy that can drift from the first.
+    def prices_usage(model) -> bool:
+        return any(isinstance(operand, exp.Column) and operand.name.endswith("_usd_per_mtok")
+                   for mul in model.expression.find_all(exp.Mul) for operand in (mul.left, mul.right))
+
+    assert [m.name for m in ordered_models() if prices_usage(m)] == ["int_usage_priced"]
