@@ -5,9 +5,9 @@ call `report_figures` for the numbers alone. Both read only the marts (schema `a
 freshness and warnings, the raw tables `load_issues`, `threads` and dlt's `_dlt_loads`.
 
 Modules, one job each: `warehouse` (connecting, read-only and per query), `literals` (values in
-and out of SQL), `queries` (SQL), `periods` (which days), `figures` (headline arithmetic), `data`
-(collecting it all), `palette`, `svg` and `charts` (drawing), `page` (HTML), `summary` (text),
-`build` (writing the file).
+and out of SQL), `queries` and `drilldown` (all the SQL, the notebook's too), `periods` (which
+days), `figures` (headline arithmetic), `data` (collecting it all), `palette`, `svg` and `charts`
+(drawing), `page` (HTML), `summary` (text), `build` (writing the file).
 """
 
 from runsteps.report.build import report_figures, write_report

@@ -22,6 +22,16 @@ def sql_timestamp(moment: datetime) -> str:
     return f"cast('{as_utc(moment).isoformat()}' as timestamp with time zone)"
 
 
+def sql_string(text: str) -> str:
+    """A string literal: quotes doubled, the one escape standard SQL strings have."""
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+def equals(column: str, value: Optional[str]) -> str:
+    """The WHERE condition for `column` equal to `value`, where None matches NULL (a run without an assistant)."""
+    return f"{column} is null" if value is None else f"{column} = {sql_string(value)}"
+
+
 def in_period(period: Period, column: str = "run_date") -> str:
     """The WHERE condition for `column` in `[period.start, period.end)`."""
     return f"{column} >= {sql_date(period.start)} and {column} < {sql_date(period.end)}"
@@ -30,6 +40,12 @@ def in_period(period: Period, column: str = "run_date") -> str:
 def number(value: Any) -> Optional[float]:
     """A SQL number (int, float or Decimal) as float, keeping NULL as None (a null cost is unpriced, not zero)."""
     return float(value) if value is not None else None
+
+
+def rounded(value: Any, digits: int) -> Optional[float]:
+    """A SQL number rounded for display, NULL kept (PostgreSQL has no round(double, n), so Python rounds)."""
+    amount = number(value)
+    return round(amount, digits) if amount is not None else None
 
 
 def integer(value: Any) -> int:

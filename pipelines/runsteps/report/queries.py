@@ -1,7 +1,8 @@
-"""The report's queries: plain SQL on the marts and a few raw tables.
+"""Every query the report and the notebook run: plain SQL on the marts and a few raw tables.
 
-Each query goes through a `Warehouse`, which connects for the query and closes straight after
-(see `warehouse.py` for why).
+One query layer for both, so the notebook never retypes the report's SQL: `explore.py` calls
+these functions and `drilldown.py`'s. Each query goes through a `Warehouse`, which connects for the
+query and closes straight after (see `warehouse.py` for why).
 
 Every query here runs unchanged on DuckDB and PostgreSQL. That rules out dialect niceties: no
 `::` casts, no `double` (a 4-byte float in some engines), no `round(double, n)` (PostgreSQL has
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import List, Optional
 
-from .literals import day_of, in_period, integer, number, sql_date, sql_timestamp
+from .literals import day_of, in_period, integer, number, rounded, sql_date, sql_timestamp
 from .periods import Period
 from .warehouse import Row, Warehouse
 
@@ -195,6 +196,95 @@ def unpriced_models(wh: Warehouse) -> List[Row]:
         from {wh.name('unpriced_models')}
         order by total_tokens desc, runs desc
     """)
+
+
+@dataclass(frozen=True)
+class Overview:
+    """Every run in the warehouse at a glance, from `fct_runs`.
+
+    Attributes:
+        first_day, last_day: the first and last day with runs; None when there are none.
+        runs, assistants, threads: how many.
+        cost_usd: their priced cost; None when nothing is priced.
+        total_tokens: their usage.
+        open_runs: runs not terminal yet.
+    """
+
+    first_day: Optional[date]
+    last_day: Optional[date]
+    runs: int
+    assistants: int
+    threads: int
+    cost_usd: Optional[float]
+    total_tokens: int
+    open_runs: int
+
+
+def overview(wh: Warehouse) -> Overview:
+    """What the warehouse holds, over all days."""
+    r = wh.rows(f"""
+        select min(run_date) as first_day, max(run_date) as last_day, count(*) as runs,
+               count(distinct assistant_id) as assistants, count(distinct thread_id) as threads,
+               sum(cost_usd) as cost_usd, sum(total_tokens) as total_tokens,
+               count(case when not is_terminal then 1 end) as open_runs
+        from {wh.name('fct_runs')}
+    """)[0]
+    first, last = (day_of(r[k]) if r[k] is not None else None for k in ("first_day", "last_day"))
+    return Overview(first, last, integer(r["runs"]), integer(r["assistants"]), integer(r["threads"]),
+                    number(r["cost_usd"]), integer(r["total_tokens"]), integer(r["open_runs"]))
+
+
+def cost_by_model(wh: Warehouse, period: Period) -> List[Row]:
+    """Runs, tokens, cost and price per model in the period, costliest first, from `rpt_daily_usage`.
+
+    The prices are the highest in effect on the period's days (a price that changed within the
+    period shows its higher value), and `unpriced_total_tokens` is the usage no price covers.
+    """
+    rows = wh.rows(f"""
+        select model, sum(runs) as runs, sum(total_tokens) as total_tokens, sum(cost_usd) as cost_usd,
+               max(input_usd_per_mtok) as input_usd_per_mtok, max(output_usd_per_mtok) as output_usd_per_mtok,
+               max(price_source) as price_source, sum(unpriced_total_tokens) as unpriced_total_tokens
+        from {wh.name('rpt_daily_usage')}
+        where {in_period(period)}
+        group by model
+        order by cost_usd desc nulls last, model
+    """)
+    return [{"model": r["model"], "runs": integer(r["runs"]), "total_tokens": integer(r["total_tokens"]),
+             "cost_usd": rounded(r["cost_usd"], 4), "input_usd_per_mtok": number(r["input_usd_per_mtok"]),
+             "output_usd_per_mtok": number(r["output_usd_per_mtok"]), "price_source": r["price_source"],
+             "unpriced_total_tokens": integer(r["unpriced_total_tokens"])} for r in rows]
+
+
+# Outcomes of ended runs that did not complete, as `rpt_failure_rates` counts them: (column, mart column).
+UNSUCCESSFUL_OUTCOMES = (("server_error", "server_error_runs"), ("rate_limit_exceeded", "rate_limit_exceeded_runs"),
+                         ("invalid_prompt", "invalid_prompt_runs"), ("expired", "expired_runs"),
+                         ("cancelled", "cancelled_runs"), ("incomplete", "incomplete_runs"))
+
+
+def failures_by_assistant(wh: Warehouse, period: Period) -> List[Row]:
+    """Ended and unsuccessful runs per assistant and model in the period, worst failure rate first.
+
+    `failure_pct` is unsuccessful over ended runs, in percent to one decimal; None when none ended.
+    From `rpt_failure_rates`.
+    """
+    outcomes = ", ".join(f"sum({mart}) as {name}" for name, mart in UNSUCCESSFUL_OUTCOMES)
+    rows = wh.rows(f"""
+        select assistant_id, model, sum(terminal_runs) as ended_runs, sum(unsuccessful_runs) as unsuccessful_runs,
+               {outcomes}
+        from {wh.name('rpt_failure_rates')}
+        where {in_period(period)}
+        group by assistant_id, model
+    """)
+    out = []
+    for r in rows:
+        ended, unsuccessful = integer(r["ended_runs"]), integer(r["unsuccessful_runs"])
+        out.append({"assistant_id": r["assistant_id"], "model": r["model"], "ended_runs": ended,
+                    "unsuccessful_runs": unsuccessful,
+                    "failure_pct": round(unsuccessful * 100 / ended, 1) if ended else None,
+                    **{name: integer(r[name]) for name, _ in UNSUCCESSFUL_OUTCOMES}})
+    # Worst first; ties by volume, then by name so that the table is the same on every run.
+    return sorted(out, key=lambda r: (r["failure_pct"] is None, -(r["failure_pct"] or 0), -r["ended_runs"],
+                                      r["assistant_id"] or "", r["model"] or ""))
 
 
 # --- freshness and warnings: the raw tables ------------------------------------------------------
