@@ -1,6 +1,6 @@
 """Explore Assistants API costs and failures from the runsteps marts.
 
-Open it:        marimo edit notebooks/explore.py -- --db runsteps.duckdb
+Open it:        runsteps notebook --db runsteps.duckdb   (or: marimo edit notebooks/explore.py -- --db ...)
 Run as a script: python notebooks/explore.py --db runsteps.duckdb
 For Jupyter:     marimo export ipynb notebooks/explore.py -o explore.ipynb
 

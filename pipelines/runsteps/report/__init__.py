@@ -7,7 +7,8 @@ freshness and warnings, the raw tables `load_issues`, `threads` and dlt's `_dlt_
 Modules, one job each: `warehouse` (connecting, read-only and per query), `literals` (values in
 and out of SQL), `queries` and `drilldown` (all the SQL, the notebook's too), `periods` (which
 days), `figures` (headline arithmetic), `data` (collecting it all), `palette`, `svg` and `charts`
-(drawing), `page` (HTML), `summary` (text), `build` (writing the file).
+(drawing), `page` (HTML), `summary` (text), `build` (writing the file), `notebook` (finding and
+opening the shipped notebook).
 """
 
 from runsteps.report.build import report_figures, write_report
