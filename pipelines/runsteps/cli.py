@@ -182,6 +182,12 @@ def cmd_nightly(args: argparse.Namespace) -> int:
     return exit_codes.OK
 
 
+def cmd_notebook(args: argparse.Namespace) -> int:
+    from .report.notebook import open_notebook
+
+    return open_notebook(Path(args.db), args.mode, args.marimo_args)
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
 
@@ -248,6 +254,19 @@ def build_parser() -> argparse.ArgumentParser:
     _add_load_args(p)
     _add_report_args(p)
     _add_models_args(p)
+
+    p = command("notebook", cmd_notebook, "open the exploration notebook (marimo) on the database", [
+        "runsteps notebook --db runsteps.duckdb", "runsteps notebook --mode run   # as a read-only app",
+        "runsteps notebook --marimo-arg=--headless --marimo-arg=--port=2719"],
+        "Open the marimo notebook that ships with runsteps on a database. It opens the file read-only for "
+        "each query, so it can stay open while the nightly load writes. Needs the extra: "
+        "pip install 'runsteps[notebook]'.")
+    p.add_argument("--db", default=os.environ.get("RUNSTEPS_DB", str(DEFAULT_DB)), metavar="PATH",
+                   help="DuckDB file to explore (default: ./runsteps.duckdb, or $RUNSTEPS_DB)")
+    p.add_argument("--mode", choices=["edit", "run"], default="edit",
+                   help="edit: explore and change cells in the browser (default); run: serve as a read-only app")
+    p.add_argument("--marimo-arg", dest="marimo_args", action="append", default=[], metavar="ARG",
+                   help="an option for marimo itself (repeatable), e.g. --marimo-arg=--headless")
 
     p = command("demo", cmd_demo, "run everything against a built-in emulator, offline",
                 ["runsteps demo", "runsteps demo --dir /tmp/runsteps-demo --threads 100"])

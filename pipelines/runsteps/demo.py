@@ -71,4 +71,4 @@ def _models_and_report(directory: Path, warehouse: Warehouse) -> None:
     out = directory / "report.html"
     print(report(warehouse, ReportOptions(out=out)))
     print(f"report: {out.resolve()}")
-    print(f"notebook: runsteps notebook --db {warehouse.db.resolve()}\n")
+    print(f"notebook: runsteps notebook --db {warehouse.db.resolve()}   (needs pip install 'runsteps[notebook]')\n")

@@ -9,6 +9,7 @@ from typing import Dict, List
 import duckdb
 import pytest
 import sqlglot
+from sqlglot import exp
 
 from openai_assistants.settings import STATE_TABLES, TABLES
 from runsteps.models import build_models, run_data_tests
@@ -155,8 +156,14 @@ def test_the_order_comes_from_what_each_model_reads(tmp_path: Path) -> None:
         pytest.param({"fct_a": "select * from main.runs"}, "only assistants.* and analytics.* are known", id="other schema"),
         pytest.param(
             {"fct_a": "select * from analytics.fct_b", "fct_b": "select * from analytics.fct_a"},
-            "cycle: fct_a, fct_b",
+            "cycle: fct_a -> fct_b -> fct_a$",
             id="cycle",
+        ),
+        pytest.param(
+            {"fct_d": "select * from analytics.fct_a", "fct_c": "select * from analytics.fct_a",
+             "fct_b": "select * from analytics.fct_c", "fct_a": "select * from analytics.fct_b"},
+            r"cycle: fct_a -> fct_b -> fct_c -> fct_a$",
+            id="cycle of three, and a model reading it",
         ),
         pytest.param({"fct_a": "select 1; select 2"}, "exactly one SELECT", id="two statements"),
         pytest.param({"fct_a": "delete from assistants.runs"}, "exactly one SELECT", id="not a query"),
@@ -213,3 +220,12 @@ def test_staging_is_one_to_one_with_the_raw_tables() -> None:
     assert {name: sorted(sources) for name, sources in staged.items()} == {
         f"stg_{t}": [t] for t in TABLES if t not in STATE_TABLES}
     assert all(not m.sources for m in ordered_models() if m.file.layer != "staging"), "only staging reads raw tables"
+
+
+def test_the_cost_formula_is_written_in_one_model_only() -> None:
+    # A price times tokens anywhere else would be a second copy that can drift from the first.
+    def prices_usage(model) -> bool:
+        return any(isinstance(operand, exp.Column) and operand.name.endswith("_usd_per_mtok")
+                   for mul in model.expression.find_all(exp.Mul) for operand in (mul.left, mul.right))
+
+    assert [m.name for m in ordered_models() if prices_usage(m)] == ["int_usage_priced"]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import dlt
 
@@ -158,8 +158,3 @@ def as_tuples(rows: Sequence[Dict[str, Any]], columns: Sequence[str]) -> List[Tu
 
 def day(iso: str) -> date:
     return date.fromisoformat(iso)
-
-
-def iter_models_sql(sql_dir: Path) -> Iterator[Path]:
-    for layer in ("staging", "intermediate", "marts"):
-        yield from sorted((sql_dir / layer).glob("*.sql"))

@@ -6,6 +6,7 @@ takes most of this folder's time, so every test here shares it and none may chan
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -50,3 +51,12 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> ReportWarehouse:
     pipelines_dir = db.with_name(db.name + ".dlt")
     build_models(build_pipeline(db, pipelines_dir=pipelines_dir))
     return ReportWarehouse(db, pipelines_dir, REPORT_NOW)
+
+
+@pytest.fixture
+def warehouse_copy(warehouse: ReportWarehouse, tmp_path: Path) -> Path:
+    """A copy of the shared warehouse's file, for a test that writes to it from another process."""
+    assert not Path(f"{warehouse.db}.wal").exists(), "the shared warehouse was left with a WAL: copy it too"
+    copy = tmp_path / "copy.duckdb"
+    shutil.copyfile(warehouse.db, copy)
+    return copy

@@ -1,5 +1,5 @@
 """Acceptance of issue 5: the report renders in a real browser, works offline, shows the right
-figures; the notebook runs end to end.
+figures.
 
 Expected figures are computed here with SQL of their own, on `fct_runs` and on the raw `runs`
 table, never through the report's code.
@@ -8,8 +8,6 @@ table, never through the report's code.
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from datetime import date, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
@@ -21,10 +19,8 @@ import pytest
 from runsteps.report import ModelsMissingError, report_figures, write_report
 from runsteps.report import fmt
 from runsteps.report.palette import model_colours
-from tests.helpers import REPO, run_cli
+from tests.helpers import run_cli
 from tests.report.cdp import colour_counts, find_chromium, hex_rgb, visit
-
-CHART_IDS = ("daily-cost", "by-assistant", "tools", "failures")
 
 
 @pytest.fixture(scope="module")
@@ -219,20 +215,3 @@ def test_report_without_models_names_the_fix(tmp_path) -> None:
     with pytest.raises(ModelsMissingError, match="runsteps models"):
         write_report(build_pipeline(tmp_path / "empty.duckdb"), tmp_path / "r.html")
     assert not (tmp_path / "r.html").exists()
-
-
-# --- notebook ------------------------------------------------------------------------------------------
-
-
-def test_notebook_runs_as_a_script(warehouse, tmp_path) -> None:
-    result = subprocess.run([sys.executable, str(REPO / "notebooks" / "explore.py"), "--db", str(warehouse.db)],
-                            cwd=tmp_path, capture_output=True, text=True, timeout=180)
-    assert result.returncode == 0, result.stderr[-3000:]
-    # Its last cell prints what it explored: the 30 days ending with the data's last day.
-    with duckdb.connect(str(warehouse.db), read_only=True) as con:
-        last_day = con.execute("select max(run_date) from analytics.fct_runs").fetchone()[0]
-        runs = con.execute("select count(*) from analytics.fct_runs where run_date > ?",
-                           [last_day - timedelta(days=30)]).fetchone()[0]
-    assert f"explored {last_day - timedelta(days=29)} - {last_day + timedelta(days=1)}" in result.stdout
-    assert f"{fmt.count(runs)} runs" in result.stdout
-    assert "Traceback" not in result.stderr

@@ -1,4 +1,4 @@
-"""The report on PostgreSQL: the same world gives the same headline figures as on DuckDB.
+"""The report and the notebook's queries on PostgreSQL: the same world gives the same answers as on DuckDB.
 
 The report's SQL goes through dlt's SQL client and must run on both engines; this runs it on a real
 server (`.ci/run` starts one; locally the test is skipped without RUNSTEPS_TEST_POSTGRES_DSN).
@@ -7,7 +7,10 @@ server (`.ci/run` starts one; locally the test is skipped without RUNSTEPS_TEST_
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
+from typing import Any, Dict
 
 import pytest
 
@@ -15,7 +18,9 @@ from openai_assistants import export_source
 from runsteps.emulator import World, export_world
 from runsteps.loading import build_pipeline, run_load
 from runsteps.models import build_models
-from runsteps.report import report_figures, write_report
+from runsteps.report import drilldown, queries, report_figures, write_report
+from runsteps.report.periods import Period
+from runsteps.report.warehouse import Warehouse, duckdb_warehouse, open_warehouse
 from tests.helpers import POSTGRES_DSN
 
 pytestmark = pytest.mark.postgres
@@ -57,3 +62,45 @@ def test_postgres_report_equals_duckdb(postgres_pipeline, warehouse, tmp_path: P
     assert summary.startswith("runsteps report for ")
     html = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert 'id="daily-cost"' in html and "postgres" in html
+
+
+def notebook_answers(wh: Warehouse, period: Period) -> Dict[str, Any]:
+    """What the notebook's cells ask, down the drill-down's default path (the costliest each time)."""
+    assistant = drilldown.assistants_by_cost(wh, period)[0]["assistant_id"]
+    thread = drilldown.threads_by_cost(wh, assistant, period)[0]["thread_id"]
+    run = drilldown.runs_by_cost(wh, thread, period)[0]["run_id"]
+    return {
+        "overview": vars(queries.overview(wh)),
+        "cost_by_model": queries.cost_by_model(wh, period),
+        "failures_by_assistant": queries.failures_by_assistant(wh, period),
+        "assistants": drilldown.assistants_by_cost(wh, period),
+        "threads": drilldown.threads_by_cost(wh, assistant, period),
+        "runs": drilldown.runs_by_cost(wh, thread, period),
+        "run": drilldown.run(wh, run),
+        "steps": drilldown.steps(wh, run),
+        "tool_calls": drilldown.tool_calls(wh, run),
+    }
+
+
+def comparable(value: Any, approx: bool = False) -> Any:
+    """Numbers as floats (PostgreSQL returns numeric as Decimal), recursively; `approx` for the expected side."""
+    if isinstance(value, dict):
+        return {k: comparable(v, approx) for k, v in value.items()}
+    if isinstance(value, list):
+        return [comparable(v, approx) for v in value]
+    if isinstance(value, (Decimal, float)):
+        return pytest.approx(float(value), rel=1e-9) if approx else float(value)
+    return value
+
+
+def test_postgres_answers_the_notebooks_queries_as_duckdb_does(postgres_pipeline, warehouse) -> None:
+    pipeline, schema = postgres_pipeline
+    on_duckdb = duckdb_warehouse(warehouse.db)
+    last_day = queries.overview(on_duckdb).last_day
+    period = Period(last_day - timedelta(days=29), last_day + timedelta(days=1))
+    with open_warehouse(pipeline, schema) as on_postgres:
+        got = notebook_answers(on_postgres, period)
+    want = notebook_answers(on_duckdb, period)
+    for key, value in want.items():
+        assert value, f"{key}: nothing to compare"
+        assert comparable(got[key]) == comparable(value, approx=True), key

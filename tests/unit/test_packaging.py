@@ -12,4 +12,4 @@ def test_every_package_under_pipelines_is_listed_in_pyproject():
     found = {str(p.parent.relative_to(REPO / "pipelines")).replace("/", ".")
              for p in (REPO / "pipelines").rglob("__init__.py")}
     assert found <= listed, f"add to [tool.setuptools] packages: {sorted(found - listed)}"
-    assert "runsteps_sql" in listed
+    assert "runsteps_sql" in listed and "runsteps_notebooks" in listed

@@ -7,7 +7,8 @@ The order comes from the SQL itself, never from a hand-kept list: a model that r
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Dict, FrozenSet, Iterable, List, Mapping, Sequence
+from graphlib import CycleError, TopologicalSorter
+from typing import FrozenSet, Iterable, List, Mapping, Sequence
 
 import sqlglot
 from sqlglot import exp
@@ -105,27 +106,36 @@ def parse_files(files: Sequence[SqlFile], model_names: Iterable[str]) -> List[Pa
     return [parse_file(f, names) for f in files]
 
 
+def _cycle_text(cycle: Sequence[str]) -> str:
+    """`a -> b -> a`, each model reading the next, starting from the first name in sort order."""
+    # graphlib lists each node before the nodes that depend on it; a reader reads the other way.
+    loop = list(reversed(cycle[:-1]))
+    start = loop.index(min(loop))
+    loop = loop[start:] + loop[:start]
+    return " -> ".join(loop + loop[:1])
+
+
 def build_order(parsed: Sequence[ParsedFile]) -> List[ParsedFile]:
     """Orders models so that each comes after every model it reads.
 
-    Ties are broken by layer (staging, intermediate, marts) and then by name, so the order is the
-    same on every machine.
+    Models become ready in waves (those whose models are all built); within a wave, ties are
+    broken by layer (staging, intermediate, marts) and then by name, so the order is the same on
+    every machine.
 
     Raises:
-        ModelDependencyError: the models read each other in a cycle; the message names them.
+        ModelDependencyError: the models read each other in a cycle; the message names it.
     """
     by_name: Mapping[str, ParsedFile] = {p.name.lower(): p for p in parsed}
     layer_rank = {"staging": 0, "intermediate": 1, "marts": 2}
-    waiting: Dict[str, set[str]] = {name: set(p.models) for name, p in by_name.items()}
+    # Nodes are added in name order so that the cycle graphlib reports is the same on every run.
+    sorter: TopologicalSorter[str] = TopologicalSorter({name: sorted(by_name[name].models) for name in sorted(by_name)})
+    try:
+        sorter.prepare()
+    except CycleError as error:
+        raise ModelDependencyError(f"the models read each other in a cycle: {_cycle_text(error.args[1])}") from None
     ordered: List[ParsedFile] = []
-    while waiting:
-        ready = [name for name, needs in waiting.items() if not needs]
-        if not ready:
-            raise ModelDependencyError(f"the models read each other in a cycle: {', '.join(sorted(waiting))}")
-        ready.sort(key=lambda name: (layer_rank.get(by_name[name].file.layer, 9), name))
-        for name in ready:
-            ordered.append(by_name[name])
-            del waiting[name]
-        for needs in waiting.values():
-            needs.difference_update(ready)
+    while sorter.is_active():
+        ready = sorted(sorter.get_ready(), key=lambda name: (layer_rank.get(by_name[name].file.layer, 9), name))
+        ordered.extend(by_name[name] for name in ready)
+        sorter.done(*ready)
     return ordered

@@ -39,14 +39,18 @@ class SqlFile:
     sql: str
 
 
-def _shipped_sql_dirs() -> List[Path]:
-    """Folders of the installed `runsteps_sql` package (none when it is not installed)."""
+def shipped_package_dirs(package: str) -> List[Path]:
+    """Folders of an installed top-level package that holds data files (none when not installed).
+
+    `sql/` and `notebooks/` ship in the wheel as the packages `runsteps_sql` and
+    `runsteps_notebooks`; a checkout that was never installed has neither.
+
+    Args:
+        package: the top-level package name.
+    """
     # The import spec lists the package's folders whatever the install (wheel, editable,
     # namespace package); importlib.resources.files() raises on an editable namespace mapping.
-    try:
-        spec = importlib.util.find_spec("runsteps_sql")
-    except (ModuleNotFoundError, ValueError, ImportError):
-        return []
+    spec = importlib.util.find_spec(package)
     if spec is None:
         return []
     folders = list(spec.submodule_search_locations or [])
@@ -61,7 +65,7 @@ def default_sql_dir() -> Path:
     Returns:
         The folder holding `staging/`, `intermediate/`, `marts/`, `tests/` and `seeds/`.
     """
-    for folder in _shipped_sql_dirs():
+    for folder in shipped_package_dirs("runsteps_sql"):
         if (folder / "marts").is_dir():
             return folder
     # running from a checkout: pipelines/runsteps/models/project.py -> repository root

@@ -15,17 +15,14 @@ from runsteps.models.project import MODELS_SCHEMA
 from .data import ReportData, collect
 from .figures import figures_dict
 from .page import render_page
-from .queries import Warehouse, open_warehouse
+from .warehouse import DuckDBFile, Warehouse, open_warehouse
 from .summary import summary_text
 
 
 def describe_source(pipeline: dlt.Pipeline, wh: Warehouse) -> str:
     """`duckdb /path/to/file.duckdb, dataset assistants`; no credentials beyond a DuckDB file path."""
     name = pipeline.destination.destination_name
-    where = ""
-    if name == "duckdb":
-        database = getattr(getattr(wh.client, "credentials", None), "database", None)
-        where = f" {database}" if database else ""
+    where = f" {wh.connector.path}" if isinstance(wh.connector, DuckDBFile) else ""
     return f"{name}{where}, dataset {pipeline.dataset_name}"
 
 

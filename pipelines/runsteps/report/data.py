@@ -13,7 +13,8 @@ from typing import List, Optional
 from . import queries
 from .figures import Headline, Totals, headline_span, headlines, totals
 from .periods import Anchor, Period, choose_anchor
-from .queries import ErrorCodeRow, FailureRow, Freshness, LoadIssues, Row, ToolRow, UsageRow, Warehouse
+from .queries import ErrorCodeRow, FailureRow, Freshness, LoadIssues, ToolRow, UsageRow
+from .warehouse import Row, Warehouse
 
 # Runs listed in each of the "costliest" and "slowest" tables.
 TOP_RUNS = 10

@@ -15,7 +15,6 @@ SERIES = (
     "#1d3f8f", "#b07d00", "#c2412f", "#2f8f7a", "#23702f", "#c2527e", "#6b36b0", "#5b7fc4", "#6b4630",
 )
 OTHER = "#9498a0"
-ACCENT = "#4269d0"
 GRID = "#e6e8ec"
 AXIS = "#9aa1ab"
 INK = "#1f2733"

@@ -1,141 +1,28 @@
-"""The report's only contact with the warehouse: plain SQL on the marts and a few raw tables.
+"""Every query the report and the notebook run: plain SQL on the marts and a few raw tables.
 
-Every query here runs unchanged on DuckDB and PostgreSQL, through the pipeline's own dlt SQL
-client. That rules out dialect niceties: no `::` casts, no `double` (a 4-byte float in some
-engines), no query parameters (their style differs per driver). Dates go in as
-`cast('YYYY-MM-DD' as date)` literals built from `date` objects, so nothing user-typed ever
-reaches the SQL text; divisions happen in Python.
+One query layer for both, so the notebook never retypes the report's SQL: `explore.py` calls
+these functions and `drilldown.py`'s. Each query goes through a `Warehouse`, which connects for the
+query and closes straight after (see `warehouse.py` for why).
 
-The queries fetch days at the grain of the marts and leave the adding up to `figures.py` and
-`charts.py`: one scan of each mart serves every period and chart, which matters because the marts
-are views over the raw tables.
+Every query here runs unchanged on DuckDB and PostgreSQL. That rules out dialect niceties: no
+`::` casts, no `double` (a 4-byte float in some engines), no `round(double, n)` (PostgreSQL has
+none), no query parameters (their style differs per driver). Values go in as literals built by
+`literals.py` from dates and strings; divisions and rounding happen in Python.
+
+The report's queries fetch days at the grain of the marts and leave the adding up to `figures.py`
+and `charts.py`: one scan of each mart serves every period and chart, which matters because the
+marts are views over the raw tables.
 """
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, Dict, Iterator, List, Optional, Set
+from typing import List, Optional
 
-import dlt
-
-from sourcekit.errors import ConfigError
-
-from runsteps.models.project import MODELS_SCHEMA
-
-from .periods import Period, as_utc
-
-Row = Dict[str, Any]
-
-# The marts the report cannot do without; the raw tables it reads are optional (a database that
-# never had a load issue has no `load_issues` table).
-REQUIRED_MARTS = ("rpt_daily_usage", "rpt_failure_rates", "rpt_failures_by_error_code", "rpt_tool_usage", "fct_runs",
-                  "unpriced_models")
-
-
-class ModelsMissingError(ConfigError):
-    """The marts are not there: `runsteps models` has not been run on this warehouse."""
-
-
-def _num(value: Any) -> float:
-    """A SQL number (int, float or Decimal) as float; NULL as 0."""
-    return float(value) if value is not None else 0.0
-
-
-def _opt_num(value: Any) -> Optional[float]:
-    """A SQL number as float, keeping NULL as None (a null cost is unpriced, not zero)."""
-    return float(value) if value is not None else None
-
-
-def _int(value: Any) -> int:
-    return int(value) if value is not None else 0
-
-
-def _day(value: Any) -> date:
-    """A `run_date` as a date (drivers return date, datetime or text depending on the engine)."""
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
-
-
-def sql_date(day: date) -> str:
-    """A date literal both DuckDB and PostgreSQL read."""
-    return f"cast('{day.isoformat()}' as date)"
-
-
-def sql_timestamp(moment: datetime) -> str:
-    """A UTC timestamp literal both DuckDB and PostgreSQL read."""
-    return f"cast('{as_utc(moment).isoformat()}' as timestamp with time zone)"
-
-
-def in_period(period: Period, column: str = "run_date") -> str:
-    """The WHERE condition for `column` in `[period.start, period.end)`."""
-    return f"{column} >= {sql_date(period.start)} and {column} < {sql_date(period.end)}"
-
-
-class Warehouse:
-    """Reads the marts and the raw tables of one pipeline's destination.
-
-    Args:
-        client: an open dlt SQL client of the pipeline.
-        raw_dataset: the dataset of the raw tables (the pipeline's `dataset_name`).
-        models_schema: the schema the SQL models were built in.
-    """
-
-    def __init__(self, client: Any, raw_dataset: str, models_schema: str = MODELS_SCHEMA) -> None:
-        self.client = client
-        self.raw_dataset = raw_dataset
-        self.models_schema = models_schema
-        self._existing: Optional[Set[tuple]] = None
-
-    def name(self, table: str, raw: bool = False) -> str:
-        """The quoted, fully qualified name of a mart, or of a raw table when `raw`."""
-        dataset = self.raw_dataset if raw else self.models_schema
-        return ".".join(self.client.make_qualified_table_name_path(table, dataset_name=dataset))
-
-    def rows(self, sql: str) -> List[Row]:
-        """Runs a query and returns its rows as dicts keyed by lower-case column name."""
-        with self.client.execute_query(sql) as cursor:
-            columns = [str(d[0]).lower() for d in cursor.description]
-            return [dict(zip(columns, values)) for values in cursor.fetchall()]
-
-    def exists(self, table: str, raw: bool = False) -> bool:
-        """Whether the table or view exists (information_schema works on every SQL destination)."""
-        if self._existing is None:
-            schemas = {self._fold(self.raw_dataset), self._fold(self.models_schema)}
-            listed = ", ".join(f"'{s}'" for s in sorted(schemas))
-            found = self.rows(f"select table_schema, table_name from information_schema.tables "
-                              f"where table_schema in ({listed})")
-            self._existing = {(str(r["table_schema"]), str(r["table_name"])) for r in found}
-        dataset = self.raw_dataset if raw else self.models_schema
-        return (self._fold(dataset), self._fold(table)) in self._existing
-
-    def _fold(self, identifier: str) -> str:
-        return self.client.capabilities.casefold_identifier(identifier)
-
-    def require_marts(self) -> None:
-        """Fails with the fix when the marts have not been built.
-
-        Raises:
-            ModelsMissingError: a mart the report reads is missing.
-        """
-        missing = [m for m in REQUIRED_MARTS if not self.exists(m)]
-        if missing:
-            raise ModelsMissingError(
-                f"the report reads the marts in schema {self.models_schema!r}, and "
-                f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} missing: "
-                f"run `runsteps models` first (or `runsteps nightly`, which does both)")
-
-
-@contextmanager
-def open_warehouse(pipeline: dlt.Pipeline, models_schema: str = MODELS_SCHEMA) -> Iterator[Warehouse]:
-    """A `Warehouse` on the pipeline's destination, open for the duration of the block."""
-    with pipeline.sql_client() as client:
-        yield Warehouse(client, pipeline.dataset_name, models_schema)
-
+from .literals import day_of, in_period, integer, number, rounded, sql_date, sql_timestamp
+from .periods import Period
+from .warehouse import Row, Warehouse
 
 # --- the marts -----------------------------------------------------------------------------------
 
@@ -211,7 +98,7 @@ class ToolRow:
 def last_run_day(wh: Warehouse) -> Optional[date]:
     """The last day with runs, or None when the marts hold none."""
     row = wh.rows(f"select max(run_date) as last_day from {wh.name('rpt_daily_usage')}")[0]
-    return _day(row["last_day"]) if row["last_day"] is not None else None
+    return day_of(row["last_day"]) if row["last_day"] is not None else None
 
 
 def usage(wh: Warehouse, period: Period) -> List[UsageRow]:
@@ -222,9 +109,10 @@ def usage(wh: Warehouse, period: Period) -> List[UsageRow]:
         from {wh.name('rpt_daily_usage')}
         where {in_period(period)}
     """)
-    return [UsageRow(_day(r["run_date"]), r["assistant_id"], r["model"], _int(r["runs"]), _int(r["terminal_runs"]),
-                     _int(r["prompt_tokens"]), _int(r["completion_tokens"]), _int(r["total_tokens"]),
-                     _opt_num(r["cost_usd"]), _int(r["unpriced_total_tokens"])) for r in rows]
+    return [UsageRow(day_of(r["run_date"]), r["assistant_id"], r["model"], integer(r["runs"]),
+                     integer(r["terminal_runs"]), integer(r["prompt_tokens"]), integer(r["completion_tokens"]),
+                     integer(r["total_tokens"]), number(r["cost_usd"]), integer(r["unpriced_total_tokens"]))
+            for r in rows]
 
 
 def failures(wh: Warehouse, period: Period) -> List[FailureRow]:
@@ -237,9 +125,9 @@ def failures(wh: Warehouse, period: Period) -> List[FailureRow]:
         where {in_period(period)}
         group by run_date
     """)
-    return [FailureRow(_day(r["run_date"]), _int(r["terminal_runs"]), _int(r["unsuccessful_runs"]),
-                       _int(r["failed_runs"]), _int(r["expired_runs"]), _int(r["cancelled_runs"]),
-                       _int(r["incomplete_runs"])) for r in rows]
+    return [FailureRow(day_of(r["run_date"]), integer(r["terminal_runs"]), integer(r["unsuccessful_runs"]),
+                       integer(r["failed_runs"]), integer(r["expired_runs"]), integer(r["cancelled_runs"]),
+                       integer(r["incomplete_runs"])) for r in rows]
 
 
 def error_codes(wh: Warehouse, period: Period) -> List[ErrorCodeRow]:
@@ -250,8 +138,8 @@ def error_codes(wh: Warehouse, period: Period) -> List[ErrorCodeRow]:
         where {in_period(period)}
         group by run_date, last_error_code
     """)
-    return [ErrorCodeRow(_day(r["run_date"]), str(r["last_error_code"]), _int(r["runs"]), _int(r["failed_runs"]))
-            for r in rows]
+    return [ErrorCodeRow(day_of(r["run_date"]), str(r["last_error_code"]), integer(r["runs"]),
+                         integer(r["failed_runs"])) for r in rows]
 
 
 def tool_usage(wh: Warehouse, period: Period) -> List[ToolRow]:
@@ -265,9 +153,10 @@ def tool_usage(wh: Warehouse, period: Period) -> List[ToolRow]:
         where {in_period(period)}
         group by tool_type, function_name
     """)
-    return [ToolRow(str(r["tool_type"]), r["function_name"], _int(r["tool_calls"]), _int(r["terminal_tool_calls"]),
-                    _int(r["completed_tool_calls"]), _int(r["failed_tool_calls"]), _int(r["cancelled_tool_calls"]),
-                    _int(r["expired_tool_calls"])) for r in rows]
+    return [ToolRow(str(r["tool_type"]), r["function_name"], integer(r["tool_calls"]),
+                    integer(r["terminal_tool_calls"]), integer(r["completed_tool_calls"]),
+                    integer(r["failed_tool_calls"]), integer(r["cancelled_tool_calls"]),
+                    integer(r["expired_tool_calls"])) for r in rows]
 
 
 RUN_COLUMNS = ("run_id", "thread_id", "assistant_id", "model", "run_date", "status", "last_error_code",
@@ -309,6 +198,95 @@ def unpriced_models(wh: Warehouse) -> List[Row]:
     """)
 
 
+@dataclass(frozen=True)
+class Overview:
+    """Every run in the warehouse at a glance, from `fct_runs`.
+
+    Attributes:
+        first_day, last_day: the first and last day with runs; None when there are none.
+        runs, assistants, threads: how many.
+        cost_usd: their priced cost; None when nothing is priced.
+        total_tokens: their usage.
+        open_runs: runs not terminal yet.
+    """
+
+    first_day: Optional[date]
+    last_day: Optional[date]
+    runs: int
+    assistants: int
+    threads: int
+    cost_usd: Optional[float]
+    total_tokens: int
+    open_runs: int
+
+
+def overview(wh: Warehouse) -> Overview:
+    """What the warehouse holds, over all days."""
+    r = wh.rows(f"""
+        select min(run_date) as first_day, max(run_date) as last_day, count(*) as runs,
+               count(distinct assistant_id) as assistants, count(distinct thread_id) as threads,
+               sum(cost_usd) as cost_usd, sum(total_tokens) as total_tokens,
+               count(case when not is_terminal then 1 end) as open_runs
+        from {wh.name('fct_runs')}
+    """)[0]
+    first, last = (day_of(r[k]) if r[k] is not None else None for k in ("first_day", "last_day"))
+    return Overview(first, last, integer(r["runs"]), integer(r["assistants"]), integer(r["threads"]),
+                    number(r["cost_usd"]), integer(r["total_tokens"]), integer(r["open_runs"]))
+
+
+def cost_by_model(wh: Warehouse, period: Period) -> List[Row]:
+    """Runs, tokens, cost and price per model in the period, costliest first, from `rpt_daily_usage`.
+
+    The prices are the highest in effect on the period's days (a price that changed within the
+    period shows its higher value), and `unpriced_total_tokens` is the usage no price covers.
+    """
+    rows = wh.rows(f"""
+        select model, sum(runs) as runs, sum(total_tokens) as total_tokens, sum(cost_usd) as cost_usd,
+               max(input_usd_per_mtok) as input_usd_per_mtok, max(output_usd_per_mtok) as output_usd_per_mtok,
+               max(price_source) as price_source, sum(unpriced_total_tokens) as unpriced_total_tokens
+        from {wh.name('rpt_daily_usage')}
+        where {in_period(period)}
+        group by model
+        order by cost_usd desc nulls last, model
+    """)
+    return [{"model": r["model"], "runs": integer(r["runs"]), "total_tokens": integer(r["total_tokens"]),
+             "cost_usd": rounded(r["cost_usd"], 4), "input_usd_per_mtok": number(r["input_usd_per_mtok"]),
+             "output_usd_per_mtok": number(r["output_usd_per_mtok"]), "price_source": r["price_source"],
+             "unpriced_total_tokens": integer(r["unpriced_total_tokens"])} for r in rows]
+
+
+# Outcomes of ended runs that did not complete, as `rpt_failure_rates` counts them: (column, mart column).
+UNSUCCESSFUL_OUTCOMES = (("server_error", "server_error_runs"), ("rate_limit_exceeded", "rate_limit_exceeded_runs"),
+                         ("invalid_prompt", "invalid_prompt_runs"), ("expired", "expired_runs"),
+                         ("cancelled", "cancelled_runs"), ("incomplete", "incomplete_runs"))
+
+
+def failures_by_assistant(wh: Warehouse, period: Period) -> List[Row]:
+    """Ended and unsuccessful runs per assistant and model in the period, worst failure rate first.
+
+    `failure_pct` is unsuccessful over ended runs, in percent to one decimal; None when none ended.
+    From `rpt_failure_rates`.
+    """
+    outcomes = ", ".join(f"sum({mart}) as {name}" for name, mart in UNSUCCESSFUL_OUTCOMES)
+    rows = wh.rows(f"""
+        select assistant_id, model, sum(terminal_runs) as ended_runs, sum(unsuccessful_runs) as unsuccessful_runs,
+               {outcomes}
+        from {wh.name('rpt_failure_rates')}
+        where {in_period(period)}
+        group by assistant_id, model
+    """)
+    out = []
+    for r in rows:
+        ended, unsuccessful = integer(r["ended_runs"]), integer(r["unsuccessful_runs"])
+        out.append({"assistant_id": r["assistant_id"], "model": r["model"], "ended_runs": ended,
+                    "unsuccessful_runs": unsuccessful,
+                    "failure_pct": round(unsuccessful * 100 / ended, 1) if ended else None,
+                    **{name: integer(r[name]) for name, _ in UNSUCCESSFUL_OUTCOMES}})
+    # Worst first; ties by volume, then by name so that the table is the same on every run.
+    return sorted(out, key=lambda r: (r["failure_pct"] is None, -(r["failure_pct"] or 0), -r["ended_runs"],
+                                      r["assistant_id"] or "", r["model"] or ""))
+
+
 # --- freshness and warnings: the raw tables ------------------------------------------------------
 
 
@@ -346,7 +324,7 @@ def freshness(wh: Warehouse) -> Freshness:
     if wh.exists("_dlt_loads", raw=True):
         r = wh.rows(f"select max(inserted_at) as last_load_at, count(*) as loads "
                     f"from {wh.name('_dlt_loads', raw=True)} where status = 0")[0]
-        last_load_at, loads = r["last_load_at"], _int(r["loads"])
+        last_load_at, loads = r["last_load_at"], integer(r["loads"])
     known = deleted = recent = 0
     latest_poll = oldest_poll = None
     if wh.exists("threads", raw=True):
@@ -357,12 +335,12 @@ def freshness(wh: Warehouse) -> Freshness:
                    min(case when deleted_at is null then last_polled_at end) as oldest_poll
             from {threads}
         """)[0]
-        known, deleted = _int(r["known"]), _int(r["deleted"])
+        known, deleted = integer(r["known"]), integer(r["deleted"])
         latest_poll, oldest_poll = r["latest_poll"], r["oldest_poll"]
         if latest_poll is not None:
             # The cutoff is computed in Python: interval arithmetic is spelled differently per engine.
             cutoff = sql_timestamp(latest_poll - timedelta(days=1))
-            recent = _int(wh.rows(f"select count(*) as n from {threads} "
+            recent = integer(wh.rows(f"select count(*) as n from {threads} "
                                   f"where deleted_at is null and last_polled_at >= {cutoff}")[0]["n"])
     runs = wh.name("fct_runs")
     r = wh.rows(f"""
@@ -371,7 +349,7 @@ def freshness(wh: Warehouse) -> Freshness:
                max(created_at) as latest_run
         from {runs}
     """)[0]
-    return Freshness(last_load_at, loads, known, deleted, recent, latest_poll, oldest_poll, _int(r["open_runs"]),
+    return Freshness(last_load_at, loads, known, deleted, recent, latest_poll, oldest_poll, integer(r["open_runs"]),
                      r["oldest_open"], r["latest_run"])
 
 
@@ -406,4 +384,4 @@ def load_issues(wh: Warehouse, since: date, limit: int = 12) -> LoadIssues:
         order by max(seen_at) desc, count(*) desc
         limit {int(limit)}
     """)
-    return LoadIssues(_int(r["total"]), _int(r["recent"]), groups)
+    return LoadIssues(integer(r["total"]), integer(r["recent"]), groups)
