@@ -27,6 +27,7 @@ from sourcekit.background import iterate_in_background
 from sourcekit.config import ClientConfig, resolve_client_config
 from sourcekit.errors import ConfigError
 from sourcekit.ids import check_ids
+from sourcekit.retries import MAX_RETRIES
 from sourcekit.shards import Shard
 
 from . import settings
@@ -54,7 +55,7 @@ def openai_assistants(
     poll_known_threads: bool = True,
     concurrency: int = settings.DEFAULT_CONCURRENCY,
     timeout: float = settings.DEFAULT_TIMEOUT_S,
-    max_retries: int = 8,
+    max_retries: int = MAX_RETRIES,
     max_pages: int = 100_000,
     allow_insecure_http: bool = False,
     shard: Optional[str] = None,

@@ -17,9 +17,6 @@ DEFAULT_DATASET = "assistants"
 FILE_SEARCH_CONTENT_INCLUDE = "step_details.tool_calls[*].file_search.results[*].content"
 
 TERMINAL_RUN_STATUSES = frozenset({"completed", "failed", "cancelled", "expired", "incomplete"})
-RUN_STATUSES = frozenset(
-    {"queued", "in_progress", "requires_action", "cancelling"} | TERMINAL_RUN_STATUSES
-)
 
 DEFAULT_TIMEOUT_S = 30.0
 DEFAULT_CONCURRENCY = 32
@@ -217,5 +214,3 @@ TABLES["thread_cursors"] = {
 # Tables that hold the loader's own bookkeeping, not data for analysts (no staging model reads them).
 STATE_TABLES = ("thread_cursors",)
 
-# Tables filled from one run: a re-fetched run replaces its rows in all of them.
-RUN_CHILD_TABLES = ("run_steps", "run_step_tool_calls", "code_interpreter_outputs", "file_search_results")

@@ -107,7 +107,7 @@ def test_unknown_ids_are_404(emu, http):
     world = emu.world
     tid = world.thread_ids()[2]
     run = world.runs(tid)[0]["id"]
-    for path in ("/threads/thread_nope", f"/threads/thread_nope/runs", f"/threads/{tid}/runs/run_nope",
+    for path in ("/threads/thread_nope", "/threads/thread_nope/runs", f"/threads/{tid}/runs/run_nope",
                  f"/threads/{tid}/runs/run_nope/steps", f"/threads/{tid}/runs/{run}/steps/step_nope",
                  f"/threads/{tid}/messages/msg_nope", "/assistants/asst_nope"):
         r = http.get(path)

@@ -9,7 +9,7 @@ import pytest
 from runsteps.emulator import Emulator
 from runsteps.loading import build_pipeline
 from runsteps.models import build_models, run_data_tests
-from runsteps.models.totals import mart_totals
+from tests.models.totals import mart_totals
 from tests.helpers import key_env, load_args, run_cli
 
 TERMINAL = {"completed", "failed", "cancelled", "expired", "incomplete"}

@@ -31,8 +31,8 @@ def _tables(dsn: str, dataset: str):
                             ("run_step_tool_calls", "step_id, position"),
                             ("code_interpreter_outputs", "step_id, tool_call_position, position"),
                             ("file_search_results", "step_id, tool_call_position, position")):
-            cur.execute(f"select column_name from information_schema.columns where table_schema = %s and table_name = %s "
-                        f"and column_name not in ('_dlt_load_id', '_dlt_id', 'first_seen_at', 'last_polled_at') order by 1",
+            cur.execute("select column_name from information_schema.columns where table_schema = %s and table_name = %s "
+                        "and column_name not in ('_dlt_load_id', '_dlt_id', 'first_seen_at', 'last_polled_at') order by 1",
                         (dataset, table))
             cols = ", ".join(f'"{c}"::text' for (c,) in cur.fetchall())
             cur.execute(f"select {cols} from {dataset}.{table} order by {keys}")

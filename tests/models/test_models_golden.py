@@ -18,7 +18,7 @@ from typing import Any, Dict, List, Sequence, Tuple
 import pytest
 
 from runsteps.models import run_data_tests
-from runsteps.models.totals import mart_totals
+from tests.models.totals import mart_totals
 from tests.models.warehouse import Warehouse, as_tuples, day
 
 GPT = "gpt-4o-2024-08-06"

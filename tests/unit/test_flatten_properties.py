@@ -6,7 +6,6 @@ from __future__ import annotations
 import copy
 from typing import Any, Dict
 
-import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 

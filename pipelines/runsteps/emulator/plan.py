@@ -13,7 +13,6 @@ from bisect import bisect_right
 from typing import List, Optional, Tuple
 
 TERMINAL_RUN_STATUSES = frozenset({"completed", "failed", "cancelled", "expired", "incomplete"})
-OPEN_RUN_STATUSES = frozenset({"queued", "in_progress", "requires_action", "cancelling"})
 RUN_EXPIRY_S = 600  # the API expires a run 10 minutes after it is created
 
 # (tool-call type, number of code-interpreter outputs, number of file-search results)
@@ -181,10 +180,6 @@ class RunPlan:
                 break
             status = phase
         return status
-
-    def is_terminal_at(self, now: int) -> bool:
-        """Whether the run has reached its final status at `now`."""
-        return now >= self.end_at
 
     def visible_step_count(self, now: int) -> int:
         """How many of the steps exist at `now` (a prefix of `steps`)."""

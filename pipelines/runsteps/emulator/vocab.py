@@ -23,7 +23,6 @@ MODELS: Tuple[str, ...] = (
 REASONING_MODELS = frozenset({"o3-mini", "o3"})
 
 # Tool-call types OpenAI defines, and the extra ones Microsoft Foundry (classic) adds.
-OPENAI_TOOL_TYPES: Tuple[str, ...] = ("code_interpreter", "file_search", "function")
 FOUNDRY_EXTRA_TOOL_TYPES: Tuple[str, ...] = (
     "mcp",
     "connected_agent",
