@@ -26,6 +26,7 @@ def _():
     import marimo as mo
 
     from runsteps.report import drilldown, figures, fmt, queries
+    from runsteps.report.build import prices_refreshed_for_file
     from runsteps.report.charts import (cost_by_assistant, daily_cost_by_model, failure_rate_by_code,
                                         tool_calls_by_type)
     from runsteps.report.palette import model_colours
@@ -33,8 +34,8 @@ def _():
     from runsteps.report.svg import BarRow, horizontal_bars
     from runsteps.report.warehouse import WarehouseBusyError, duckdb_warehouse
     return (BarRow, Path, Period, WarehouseBusyError, cost_by_assistant, daily_cost_by_model, drilldown,
-            duckdb_warehouse, failure_rate_by_code, figures, fmt, horizontal_bars, mo, model_colours, os, queries,
-            timedelta, tool_calls_by_type)
+            duckdb_warehouse, failure_rate_by_code, figures, fmt, horizontal_bars, mo, model_colours, os,
+            prices_refreshed_for_file, queries, timedelta, tool_calls_by_type)
 
 
 @app.cell(hide_code=True)
@@ -50,12 +51,15 @@ def _(Path, mo, os):
 
 
 @app.cell(hide_code=True)
-def _(WarehouseBusyError, db_path, duckdb_warehouse, mo):
+def _(WarehouseBusyError, db_path, duckdb_warehouse, mo, prices_refreshed_for_file):
     # No connection is kept: each query opens the file read-only and closes it, because DuckDB lets
     # the nightly load write only while no other process has the file open.
     wh = duckdb_warehouse(db_path)
     try:
         _missing = wh.missing_marts()
+        # Runs loaded since the last `runsteps models` get their prices now (a brief write), so no
+        # cost below is missing for want of a rebuild.
+        _refreshed = not _missing and prices_refreshed_for_file(db_path, wh)
     except WarehouseBusyError as _error:
         mo.stop(True, mo.md(f"**{_error}**"))
     mo.stop(
@@ -79,8 +83,10 @@ def _(db_path, fmt, mo, queries, wh):
     {fmt.compact(overview.total_tokens)} tokens.
 
     Everything below reads the marts of schema `analytics` (see `sql/marts/`). Days are UTC, and a run's
-    cost is its own usage at its model's price on its day; runs of models without a price have no cost
-    (never 0), see *Unpriced models*.
+    cost is its own usage at its model's price at the moment it was created; runs of models without a
+    price have no cost (never 0), see *Unpriced models*. **Assistants API costs are a list-price
+    estimate without cache discounts**: the API reports no cached-token detail, so every input token
+    is priced at the full input rate (an upper bound of the bill).
     """)
     return (last_day,)
 
@@ -150,15 +156,16 @@ def _(day_list, failure_rate_by_code, mo, queries, window, wh):
         by_assistant = queries.failures_by_assistant(wh, window)
     mo.vstack([
         mo.md("""
-        ## Failure rates
+        ## Error and not-completed rates
 
         The share of ended runs that did not complete, per day, split by reason: failed runs by their
-        `last_error_code`, then expired, cancelled and incomplete runs. Runs still open are left out until
-        they end.
+        `last_error_code`, then expired, cancelled and incomplete runs. The **error rate** counts failed
+        and expired runs only; the **not-completed rate** adds cancelled and incomplete runs (no error,
+        but no full answer). Runs still open are left out until they end.
         """),
         mo.Html(failure_rate_by_code(day_list, failures, codes).html()),
         mo.md("### By assistant and model"),
-        mo.ui.table(by_assistant, selection=None, label="Failure rates by assistant and model"),
+        mo.ui.table(by_assistant, selection=None, label="Error and not-completed rates by assistant and model"),
     ])
     return (failures,)
 
@@ -278,7 +285,7 @@ def _(failures, figures, fmt, mo, usage, window):
         _totals = figures.totals(window, usage, failures)
         print(f"explored {window.start} - {window.end} (exclusive): {fmt.count(_totals.runs)} runs, "
               f"{fmt.money(_totals.cost_usd)}, {fmt.compact(_totals.total_tokens)} tokens, "
-              f"failure rate {fmt.pct(_totals.failure_rate)}")
+              f"error rate {fmt.pct(_totals.error_rate)}, not completed {fmt.pct(_totals.not_completed_rate)}")
     return
 
 

@@ -109,7 +109,8 @@ class ModelsSummary:
         prices = self.result.prices
         unpriced = sorted({str(m) for m, _ in prices.unpriced}) if prices else []
         return (f"built {len(self.result.models)} models in schema analytics of {self.where} in {self.result.seconds:.2f}s"
-                + (f"; no price for: {', '.join(unpriced)} (see analytics.unpriced_models)" if unpriced else ""))
+                + (f"; no price for: {', '.join(unpriced)} (see analytics.unpriced_models)" if unpriced else "")
+                + "".join(f"\nwarning: {w}" for w in self.result.warnings))
 
 
 def build(warehouse: Warehouse, options: ModelsOptions = ModelsOptions(),

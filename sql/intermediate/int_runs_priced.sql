@@ -1,10 +1,11 @@
 -- int_runs_priced
 -- Grain: one row per run, key run_id.
--- Meaning: each run with the price of its model on its day, and what its usage cost.
+-- Meaning: each run with the price of its model at its creation, and what its usage cost.
 -- Definitions:
---   is_priced, input_usd_per_mtok, output_usd_per_mtok, price_source, input_cost_usd,
---     output_cost_usd, cost_usd: the run's own usage as int_usage_priced prices it (the cost
---     formula is defined there). Costs are null (never 0) when the model has no price that day
+--   is_priced, priced_at, input_usd_per_mtok, cached_input_usd_per_mtok, output_usd_per_mtok,
+--     price_source, price_starts_at, input_cost_usd, cached_input_cost_usd, output_cost_usd,
+--     cost_usd, cost_basis: the run's own usage as int_usage_priced prices it (the cost
+--     formula is defined there). Costs are null (never 0) when the model has no price at that moment
 --     or the run has no usage yet.
 --   Costs come from the run's own usage only; step usage is a breakdown of it, never added to it.
 with
@@ -27,12 +28,17 @@ priced as (
     select
         runs.*,
         run_usage.is_priced,
+        run_usage.priced_at,
         run_usage.input_usd_per_mtok,
+        run_usage.cached_input_usd_per_mtok,
         run_usage.output_usd_per_mtok,
         run_usage.price_source,
+        run_usage.price_starts_at,
         run_usage.input_cost_usd,
+        run_usage.cached_input_cost_usd,
         run_usage.output_cost_usd,
-        run_usage.cost_usd
+        run_usage.cost_usd,
+        run_usage.cost_basis
 
     from runs
     left join run_usage

@@ -3,6 +3,7 @@
 -- Meaning: each tool call with its step's outcome and timing, and its run's model, assistant
 --   and day.
 -- Definitions:
+--   api: the API of the call's run ('assistants').
 --   step_status, is_step_terminal, is_step_completed, is_step_failed, is_step_cancelled,
 --     is_step_expired: the status of the step the call belongs to. The API gives tool calls no
 --     status of their own: a call fails when its step fails.
@@ -25,6 +26,7 @@ steps as (
 joined as (
 
     select
+        steps.api,
         tool_calls.step_id,
         tool_calls.tool_call_position,
         tool_calls.tool_call_id,

@@ -1,19 +1,31 @@
 -- int_usage_priced
 -- Grain: one row per usage record, key (usage_of, usage_id): each run's own usage (usage_of 'run',
 --   usage_id its run_id) and each step's usage (usage_of 'step', usage_id its step_id).
--- Meaning: usage priced at the price of its run's model on its run's day. The only place the cost
---   formula is written: int_runs_priced and int_steps_priced take their prices and costs from here.
+-- Meaning: usage priced at the price of its run's model at the moment the run was created. The
+--   only place the cost formula is written: int_runs_priced and int_steps_priced take their prices
+--   and costs from here.
 -- Definitions:
---   is_priced: analytics.model_prices has a price for (model, run_date). model_prices is written
---     by the models runner on every build: overrides from seeds/price_overrides.csv first, then
---     the genai-prices library.
---   input_usd_per_mtok / output_usd_per_mtok: USD per million prompt / completion tokens.
---   input_cost_usd = prompt_tokens * input_usd_per_mtok / 1e6;
---   output_cost_usd = completion_tokens * output_usd_per_mtok / 1e6;
---   cost_usd = input_cost_usd + output_cost_usd.
---   Costs are null (never 0) when the model has no price that day or there is no usage yet.
---   A step's model and day are its run's; a step's cost is a share of its run's cost, never added
---   to it.
+--   priced_at: the run's created_at (a step is priced at its run's moment, so step costs add up to
+--     the run's cost).
+--   analytics.model_prices: one row per model and validity interval [starts_at, ends_at), written
+--     by the models runner (and refreshed by every command that reads costs) for every model and
+--     moment the runs hold: overrides from seeds/price_overrides.csv first, then the genai-prices
+--     library, else a row with null prices. Intervals of a model never overlap (a data test checks).
+--   is_priced: the interval holding priced_at has an input and an output price.
+--   input_usd_per_mtok / cached_input_usd_per_mtok / output_usd_per_mtok: USD per million tokens.
+--     Cached input tokens without a cache price of their own are priced at the input price.
+--   input_cost_usd = (input_tokens - coalesce(cached_input_tokens, 0)) * input_usd_per_mtok / 1e6
+--     (the input tokens not read from cache);
+--   cached_input_cost_usd = cached_input_tokens * cache price / 1e6; null when the API reports no
+--     cached-token detail (every assistants run);
+--   output_cost_usd = output_tokens * output_usd_per_mtok / 1e6 (reasoning tokens are output tokens);
+--   cost_usd = input_cost_usd + coalesce(cached_input_cost_usd, 0) + output_cost_usd.
+--   Costs are null (never 0) when the model has no price at that moment or there is no usage yet.
+--   cost_basis: what kind of figure cost_usd is. 'list_price_without_cache_discount' when the
+--     usage has no cached-token detail (every assistants run): all input is priced at the full
+--     input rate, so the cost is a list-price estimate and an upper bound of what was billed;
+--     'list_price' when cached tokens are known and priced at the cache rate. Null without a cost.
+--   A step's cost is a share of its run's cost, never added to it.
 with
 
 runs as (
@@ -40,9 +52,10 @@ usage as (
         'run' as usage_of,
         run_id as usage_id,
         model,
-        run_date,
-        prompt_tokens,
-        completion_tokens
+        created_at as priced_at,
+        input_tokens,
+        cached_input_tokens,
+        output_tokens
 
     from runs
 
@@ -52,9 +65,10 @@ usage as (
         'step' as usage_of,
         step_id as usage_id,
         model,
-        run_date,
-        prompt_tokens,
-        completion_tokens
+        run_created_at as priced_at,
+        input_tokens,
+        cached_input_tokens,
+        output_tokens
 
     from steps
 
@@ -65,28 +79,75 @@ priced as (
     select
         usage.usage_of,
         usage.usage_id,
-        prices.price_date is not null as is_priced,
+        usage.priced_at,
+        prices.input_usd_per_mtok is not null and prices.output_usd_per_mtok is not null as is_priced,
         prices.input_usd_per_mtok,
+        coalesce(prices.cached_input_usd_per_mtok, prices.input_usd_per_mtok) as cached_input_usd_per_mtok,
         prices.output_usd_per_mtok,
         prices.price_source,
-        usage.prompt_tokens * prices.input_usd_per_mtok / 1000000.0 as input_cost_usd,
-        usage.completion_tokens * prices.output_usd_per_mtok / 1000000.0 as output_cost_usd
+        prices.starts_at as price_starts_at,
+        (usage.input_tokens - coalesce(usage.cached_input_tokens, 0))
+            * prices.input_usd_per_mtok / 1000000.0 as input_cost_usd,
+        usage.cached_input_tokens
+            * coalesce(prices.cached_input_usd_per_mtok, prices.input_usd_per_mtok) / 1000000.0
+            as cached_input_cost_usd,
+        usage.output_tokens * prices.output_usd_per_mtok / 1000000.0 as output_cost_usd,
+        usage.cached_input_tokens is not null as has_cache_detail
 
     from usage
     left join prices
         on prices.model = usage.model
-        and prices.price_date = usage.run_date
+        and usage.priced_at >= prices.starts_at
+        and usage.priced_at < prices.ends_at
 
 ),
 
 costed as (
 
     select
-        *,
-        input_cost_usd + output_cost_usd as cost_usd
+        usage_of,
+        usage_id,
+        priced_at,
+        coalesce(is_priced, false) as is_priced,
+        input_usd_per_mtok,
+        cached_input_usd_per_mtok,
+        output_usd_per_mtok,
+        price_source,
+        price_starts_at,
+        input_cost_usd,
+        cached_input_cost_usd,
+        output_cost_usd,
+        input_cost_usd + coalesce(cached_input_cost_usd, 0) + output_cost_usd as cost_usd,
+        has_cache_detail
 
     from priced
 
+),
+
+labelled as (
+
+    select
+        usage_of,
+        usage_id,
+        priced_at,
+        is_priced,
+        input_usd_per_mtok,
+        cached_input_usd_per_mtok,
+        output_usd_per_mtok,
+        price_source,
+        price_starts_at,
+        input_cost_usd,
+        cached_input_cost_usd,
+        output_cost_usd,
+        cost_usd,
+        case
+            when cost_usd is null then null
+            when has_cache_detail then 'list_price'
+            else 'list_price_without_cache_discount'
+        end as cost_basis
+
+    from costed
+
 )
 
-select * from costed
+select * from labelled

@@ -7,13 +7,22 @@
 --   run_date: UTC date of created_at.
 --   is_terminal and is_completed / is_failed / is_cancelled / is_expired / is_incomplete: the
 --     outcome; an open run (queued, in_progress, requires_action, cancelling) is not terminal.
+--   api: the API the run comes from ('assistants'); another API's runs will join this mart.
+--   is_error: failed or expired (an error or a timeout); cancelled and incomplete runs are not
+--     errors, only not completed.
 --   last_error_code: server_error, rate_limit_exceeded or invalid_prompt (set on failed runs).
 --   queue_seconds: created_at -> started_at. run_seconds: started_at -> ended_at (see
 --     int_runs_classified for ended_at by status).
---   prompt_tokens / completion_tokens / total_tokens: the run's usage; null until terminal.
---   cost_usd = prompt_tokens * input_usd_per_mtok / 1e6 + completion_tokens * output_usd_per_mtok
---     / 1e6, at the price of the run's model on run_date; null (never 0) when that model-day has
---     no price (is_priced false, see unpriced_models) or the run has no usage yet.
+--   input_tokens / cached_input_tokens / output_tokens / reasoning_tokens / total_tokens: the run's
+--     usage by token class; null until terminal. cached_input_tokens and reasoning_tokens are null
+--     for assistants runs: the API reports no such detail.
+--   input_cost_usd / cached_input_cost_usd / output_cost_usd / cost_usd: the cost by token class
+--     and in all, at the price of the run's model at created_at (priced_at), as int_usage_priced
+--     defines them; null (never 0) when that model has no price then (is_priced false, see
+--     unpriced_models) or the run has no usage yet.
+--   cost_basis: 'list_price_without_cache_discount' for assistants runs: a list-price estimate
+--     with every input token at the full input rate (no cached-token detail), so an upper bound of
+--     the bill.
 --   steps, message_creation_steps, tool_calls_steps, failed_steps: the run's steps (0 if none).
 --   tool_calls, code_interpreter_calls, file_search_calls, function_calls, other_tool_calls: its
 --     tool calls by type (0 if none).
@@ -40,6 +49,7 @@ tool_calls as (
 final as (
 
     select
+        runs.api,
         runs.run_id,
         runs.thread_id,
         runs.assistant_id,
@@ -52,6 +62,7 @@ final as (
         runs.is_cancelled,
         runs.is_expired,
         runs.is_incomplete,
+        runs.is_error,
         runs.last_error_code,
         runs.last_error_message,
         runs.incomplete_reason,
@@ -61,16 +72,23 @@ final as (
         runs.ended_at,
         runs.queue_seconds,
         runs.run_seconds,
-        runs.prompt_tokens,
-        runs.completion_tokens,
+        runs.input_tokens,
+        runs.cached_input_tokens,
+        runs.output_tokens,
+        runs.reasoning_tokens,
         runs.total_tokens,
         runs.is_priced,
+        runs.priced_at,
         runs.input_usd_per_mtok,
+        runs.cached_input_usd_per_mtok,
         runs.output_usd_per_mtok,
         runs.price_source,
+        runs.price_starts_at,
         runs.input_cost_usd,
+        runs.cached_input_cost_usd,
         runs.output_cost_usd,
         runs.cost_usd,
+        runs.cost_basis,
         coalesce(steps.steps, 0) as steps,
         coalesce(steps.message_creation_steps, 0) as message_creation_steps,
         coalesce(steps.tool_calls_steps, 0) as tool_calls_steps,

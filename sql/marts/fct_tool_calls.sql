@@ -3,6 +3,7 @@
 -- Meaning: every tool call with its type and name, the status and duration of its step, and its
 --   run's assistant, model and day.
 -- Definitions:
+--   api: the API of the call's run ('assistants').
 --   tool_type: code_interpreter, file_search, function, or a Foundry kind (mcp, azure_function,
 --     connected_agent, bing_grounding, ...).
 --   function_name: the function's name (function, azure_function), the MCP tool's (mcp), the
@@ -22,6 +23,7 @@ tool_calls as (
 final as (
 
     select
+        api,
         step_id,
         tool_call_position,
         tool_call_id,

@@ -1,13 +1,16 @@
 -- rpt_failure_rates
--- Grain: one row per run_date x assistant_id x model that has terminal runs.
--- Meaning: how runs ended, per assistant, model and day, and which error codes failed them.
+-- Grain: one row per run_date x api x assistant_id x model that has terminal runs.
+-- Meaning: how runs ended, per API, assistant, model and day, and which error codes failed them.
 --   Runs that are not terminal yet (queued, in_progress, requires_action, cancelling) are
 --   excluded: they have no outcome, and counting them would understate every rate.
 -- Definitions:
 --   run_date: UTC date of the runs' created_at.
 --   terminal_runs = completed_runs + failed_runs + expired_runs + cancelled_runs + incomplete_runs.
---   unsuccessful_runs: terminal runs that did not complete (failed, expired, cancelled or
---     incomplete). failure_rate = unsuccessful_runs / terminal_runs, between 0 and 1.
+--   error_runs = failed_runs + expired_runs: runs that ended on an error or a timeout.
+--     error_rate = error_runs / terminal_runs, between 0 and 1. The headline rate.
+--   not_completed_runs: terminal runs that did not complete = error_runs + cancelled_runs +
+--     incomplete_runs (a cancel or a token limit is not an error, but gave no full answer).
+--     not_completed_rate = not_completed_runs / terminal_runs, between 0 and 1.
 --   server_error_runs, rate_limit_exceeded_runs, invalid_prompt_runs: terminal runs whose
 --     last_error_code is that code (the codes the API documents for runs);
 --     other_error_code_runs: any other code. rpt_failures_by_error_code lists every code.
@@ -20,10 +23,11 @@ terminal_runs as (
 
 ),
 
-rates as (
+counted as (
 
     select
         run_date,
+        api,
         assistant_id,
         model,
         count(*) as terminal_runs,
@@ -32,8 +36,8 @@ rates as (
         count(case when is_expired then 1 end) as expired_runs,
         count(case when is_cancelled then 1 end) as cancelled_runs,
         count(case when is_incomplete then 1 end) as incomplete_runs,
-        count(case when not is_completed then 1 end) as unsuccessful_runs,
-        cast(count(case when not is_completed then 1 end) as double) / count(*) as failure_rate,
+        count(case when is_error then 1 end) as error_runs,
+        count(case when not is_completed then 1 end) as not_completed_runs,
         count(case when last_error_code = 'server_error' then 1 end) as server_error_runs,
         count(case when last_error_code = 'rate_limit_exceeded' then 1 end) as rate_limit_exceeded_runs,
         count(case when last_error_code = 'invalid_prompt' then 1 end) as invalid_prompt_runs,
@@ -45,7 +49,18 @@ rates as (
         ) as other_error_code_runs
 
     from terminal_runs
-    group by run_date, assistant_id, model
+    group by run_date, api, assistant_id, model
+
+),
+
+rates as (
+
+    select
+        *,
+        cast(error_runs as double) / terminal_runs as error_rate,
+        cast(not_completed_runs as double) / terminal_runs as not_completed_rate
+
+    from counted
 
 )
 

@@ -1,9 +1,9 @@
 -- rpt_tool_usage
--- Grain: one row per run_date x assistant_id x model x tool_type x function_name that has tool
+-- Grain: one row per run_date x api x assistant_id x model x tool_type x function_name that has tool
 --   calls (function_name is null for tools without a name).
 -- Meaning: which tools each assistant called, how often, and how often their steps failed.
 -- Definitions:
---   run_date: UTC date of the calls' runs' created_at.
+--   run_date: UTC date of the calls' runs' created_at; api: their API ('assistants').
 --   tool_calls: calls made; steps / runs: distinct steps and runs that made them.
 --   terminal_tool_calls: calls whose step has ended (completed, failed, cancelled or expired).
 --   completed / failed / cancelled / expired_tool_calls: calls by their step's outcome. A tool call
@@ -23,6 +23,7 @@ tool_usage as (
 
     select
         run_date,
+        api,
         assistant_id,
         model,
         tool_type,
@@ -38,7 +39,7 @@ tool_usage as (
         count(distinct case when is_step_failed then step_id end) as failed_steps
 
     from tool_calls
-    group by run_date, assistant_id, model, tool_type, function_name
+    group by run_date, api, assistant_id, model, tool_type, function_name
 
 ),
 

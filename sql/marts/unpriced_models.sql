@@ -1,12 +1,12 @@
 -- unpriced_models
--- Grain: one row per model that has runs on a day without a price (model is null for runs that
+-- Grain: one row per model that has runs at a time without a price (model is null for runs that
 --   name no model).
 -- Meaning: the usage that cost_usd cannot price. Its cost is null everywhere, never 0; add a
 --   row to seeds/price_overrides.csv (or wait for genai-prices to learn the model) and rebuild.
 -- Definitions:
 --   first_run_date / last_run_date / days: the UTC days with unpriced runs of the model.
 --   runs: those runs (open ones too).
---   prompt_tokens / completion_tokens / total_tokens: their usage (0 while none is reported).
+--   input_tokens / output_tokens / total_tokens: their usage (0 while none is reported).
 with
 
 unpriced_runs as (
@@ -24,8 +24,8 @@ by_model as (
         max(run_date) as last_run_date,
         count(distinct run_date) as days,
         count(*) as runs,
-        cast(coalesce(sum(prompt_tokens), 0) as bigint) as prompt_tokens,
-        cast(coalesce(sum(completion_tokens), 0) as bigint) as completion_tokens,
+        cast(coalesce(sum(input_tokens), 0) as bigint) as input_tokens,
+        cast(coalesce(sum(output_tokens), 0) as bigint) as output_tokens,
         cast(coalesce(sum(total_tokens), 0) as bigint) as total_tokens
 
     from unpriced_runs

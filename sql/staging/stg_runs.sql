@@ -8,6 +8,8 @@
 --     is terminal. The same tokens are broken down per step in stg_run_steps: never add both.
 --   expires_at: when an open run expires (a deadline, also set on runs that did not expire).
 --   is_parallel_tool_calls_enabled: the run's parallel_tool_calls setting.
+--   api: which API the row comes from: 'assistants' (the Assistants API v2). The marts carry it so
+--     that another API's runs (the Responses API) can join them; the only place the value is set.
 with
 
 source as (
@@ -19,6 +21,7 @@ source as (
 renamed as (
 
     select
+        'assistants' as api,
         cast(id as varchar) as run_id,
         cast(thread_id as varchar) as thread_id,
         cast(assistant_id as varchar) as assistant_id,

@@ -2,7 +2,8 @@
 -- Returns: one row per key that appears more than once (or is null) in a model that promises
 --   it unique: fct_runs.run_id, fct_run_steps.step_id, fct_tool_calls (step_id,
 --   tool_call_position), the code interpreter outputs' and file search results' keys, and
---   model_prices (model, price_date).
+--   model_prices (model, starts_at), and the grain of every rpt_ mart (run_date, api,
+--   assistant_id, model, and the tool or error code where the grain has one).
 -- Why: a duplicated run or step counts its tokens and cost twice in every report.
 with
 
@@ -59,10 +60,46 @@ prices as (
 
     select
         'model_prices' as model_name,
-        model || '/' || cast(price_date as varchar) as key_value,
+        model || '/' || cast(starts_at as varchar) as key_value,
         count(*) as rows_with_key
     from analytics.model_prices
-    group by model, price_date
+    group by model, starts_at
+
+),
+
+daily_usage as (
+
+    select
+        'rpt_daily_usage' as model_name,
+        cast(run_date as varchar) || '/' || api || '/' || coalesce(assistant_id, '-') || '/' || coalesce(model, '-')
+            as key_value,
+        count(*) as rows_with_key
+    from analytics.rpt_daily_usage
+    group by run_date, api, assistant_id, model
+
+),
+
+failure_rates as (
+
+    select
+        'rpt_failure_rates' as model_name,
+        cast(run_date as varchar) || '/' || api || '/' || coalesce(assistant_id, '-') || '/' || coalesce(model, '-')
+            as key_value,
+        count(*) as rows_with_key
+    from analytics.rpt_failure_rates
+    group by run_date, api, assistant_id, model
+
+),
+
+daily_timings as (
+
+    select
+        'rpt_daily_timings' as model_name,
+        cast(run_date as varchar) || '/' || api || '/' || coalesce(assistant_id, '-') || '/' || coalesce(model, '-')
+            as key_value,
+        count(*) as rows_with_key
+    from analytics.rpt_daily_timings
+    group by run_date, api, assistant_id, model
 
 ),
 
@@ -74,6 +111,9 @@ all_keys as (
     union all select * from code_interpreter_outputs
     union all select * from file_search_results
     union all select * from prices
+    union all select * from daily_usage
+    union all select * from failure_rates
+    union all select * from daily_timings
 
 )
 

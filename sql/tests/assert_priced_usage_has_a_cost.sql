@@ -1,23 +1,26 @@
 -- assert_priced_usage_has_a_cost
--- Returns: one row per run or step that has usage and a price for its model and day, yet no
---   cost (for instance total_tokens without the prompt/completion split).
+-- Returns: one row per run or step that has usage and a price for its model and time, yet no
+--   cost (for instance total_tokens without the input/output split), or a cost without a
+--   cost_basis (the label that says what kind of figure it is).
 -- Why: a priced run without a cost silently drops out of the spend; only unpriced models may
 --   have a null cost, and they are listed in unpriced_models.
 with
 
 runs as (
 
-    select 'run' as object_type, run_id as object_id, model, run_date, total_tokens, cost_usd
+    select 'run' as object_type, run_id as object_id, model, run_date, total_tokens, cost_usd, cost_basis
     from analytics.fct_runs
-    where is_priced and total_tokens is not null and cost_usd is null
+    where (is_priced and total_tokens is not null and cost_usd is null)
+        or (cost_usd is not null and cost_basis is null)
 
 ),
 
 steps as (
 
-    select 'step' as object_type, step_id as object_id, model, run_date, total_tokens, cost_usd
+    select 'step' as object_type, step_id as object_id, model, run_date, total_tokens, cost_usd, cost_basis
     from analytics.fct_run_steps
-    where is_priced and total_tokens is not null and cost_usd is null
+    where (is_priced and total_tokens is not null and cost_usd is null)
+        or (cost_usd is not null and cost_basis is null)
 
 )
 

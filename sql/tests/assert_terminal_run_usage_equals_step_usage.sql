@@ -23,10 +23,10 @@ compared as (
     select
         runs.run_id,
         runs.status,
-        runs.prompt_tokens,
-        steps.step_prompt_tokens,
-        runs.completion_tokens,
-        steps.step_completion_tokens,
+        runs.input_tokens,
+        steps.step_input_tokens,
+        runs.output_tokens,
+        steps.step_output_tokens,
         runs.total_tokens,
         steps.step_total_tokens
 
@@ -40,6 +40,6 @@ compared as (
 )
 
 select * from compared
-where prompt_tokens is distinct from step_prompt_tokens
-    or completion_tokens is distinct from step_completion_tokens
+where input_tokens is distinct from step_input_tokens
+    or output_tokens is distinct from step_output_tokens
     or total_tokens is distinct from step_total_tokens

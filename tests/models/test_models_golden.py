@@ -41,7 +41,7 @@ def assert_rows(got: Sequence[Tuple[Any, ...]], want: Sequence[Tuple[Any, ...]])
 
 def test_fct_runs_has_each_runs_day_outcome_timings_usage_and_cost(golden: Warehouse) -> None:
     columns = ("run_id", "run_date", "assistant_id", "status", "is_terminal", "last_error_code",
-               "queue_seconds", "run_seconds", "prompt_tokens", "completion_tokens", "total_tokens", "cost_usd")
+               "queue_seconds", "run_seconds", "input_tokens", "output_tokens", "total_tokens", "cost_usd")
     rows = golden.rows("select * from analytics.fct_runs order by run_id")
     assert_rows(as_tuples(rows, columns), [
         ("run_A1", D1, "asst_alpha", "completed", True, None, 3.0, 30.0, 120000, 30000, 150000, 0.60),
@@ -56,6 +56,19 @@ def test_fct_runs_has_each_runs_day_outcome_timings_usage_and_cost(golden: Wareh
         ("run_B3", D2, "asst_beta", "cancelled", True, None, 2.0, 7.0, 15000, 1000, 16000, None),
         ("run_B4", D2, "asst_beta", "completed", True, None, 1.0, 10.0, 1000, 500, 1500, None),
     ])
+    # the Assistants API reports no cached or reasoning tokens: unknown (null), never 0; every input
+    # token is priced at the full rate, so each cost is labelled a list-price estimate
+    assert {(r["api"], r["cached_input_tokens"], r["reasoning_tokens"], r["cached_input_cost_usd"]) for r in rows} == {
+        ("assistants", None, None, None)}
+    assert as_tuples([r for r in rows if r["cost_usd"] is not None],
+                     ("run_id", "input_cost_usd", "output_cost_usd", "cost_basis")) == [
+        ("run_A1", pytest.approx(0.30), pytest.approx(0.30), "list_price_without_cache_discount"),
+        ("run_A2", pytest.approx(0.125), pytest.approx(0.02), "list_price_without_cache_discount"),
+        ("run_A3", pytest.approx(0.075), pytest.approx(0.05), "list_price_without_cache_discount"),
+        ("run_A5", pytest.approx(0.25), pytest.approx(4.0), "list_price_without_cache_discount"),
+    ]
+    # errors are failed or expired runs; cancelled and incomplete runs are not errors
+    assert [r["run_id"] for r in rows if r["is_error"]] == ["run_A2", "run_A3", "run_B2"]
 
 
 def test_fct_runs_prices_at_the_runs_model_and_day(golden: Warehouse) -> None:
@@ -136,31 +149,40 @@ def test_fct_tool_calls_has_each_call_with_its_steps_status_and_duration(golden:
 
 
 def test_rpt_daily_usage_gives_tokens_runs_steps_and_cost_by_day_assistant_and_model(golden: Warehouse) -> None:
-    columns = ("run_date", "assistant_id", "model", "runs", "terminal_runs", "steps", "prompt_tokens",
-               "completion_tokens", "total_tokens", "is_priced", "cost_usd", "unpriced_total_tokens")
+    columns = ("run_date", "api", "assistant_id", "model", "runs", "terminal_runs", "steps", "input_tokens",
+               "output_tokens", "total_tokens", "is_priced", "cost_usd", "unpriced_total_tokens")
     rows = golden.rows("select * from analytics.rpt_daily_usage order by run_date, assistant_id")
     assert_rows(as_tuples(rows, columns), [
-        (D1, "asst_alpha", GPT, 2, 2, 3, 170000, 32000, 202000, True, 0.745, 0),
-        (D1, "asst_beta", ACME, 1, 1, 1, 200000, 100000, 300000, False, None, 300000),
+        (D1, "assistants", "asst_alpha", GPT, 2, 2, 3, 170000, 32000, 202000, True, 0.745, 0),
+        (D1, "assistants", "asst_beta", ACME, 1, 1, 1, 200000, 100000, 300000, False, None, 300000),
         # A4 is open: it counts as a run and a step, with no tokens and no cost yet
-        (D2, "asst_alpha", GPT, 3, 2, 3, 130000, 405000, 535000, True, 4.375, 0),
-        (D2, "asst_beta", ACME, 3, 3, 2, 26000, 1500, 27500, False, None, 27500),
+        (D2, "assistants", "asst_alpha", GPT, 3, 2, 3, 130000, 405000, 535000, True, 4.375, 0),
+        (D2, "assistants", "asst_beta", ACME, 3, 3, 2, 26000, 1500, 27500, False, None, 27500),
     ])
+    # cost by class: input 170,000 x $2.50/M = 0.425, output 32,000 x $10/M = 0.32 on the 3rd; all of it a
+    # list-price estimate (no cached-token detail), and the cached and reasoning columns unknown
+    assert_rows(as_tuples(rows, ("input_cost_usd", "output_cost_usd", "list_price_estimate_cost_usd")), [
+        (0.425, 0.32, 0.745), (None, None, None), (0.325, 4.05, 4.375), (None, None, None)])
+    assert {(r["cached_input_tokens"], r["reasoning_tokens"], r["cached_input_cost_usd"]) for r in rows} == {
+        (None, None, None)}
     assert as_tuples(rows, ("input_usd_per_mtok", "output_usd_per_mtok", "price_source")) == [
         (2.5, 10.0, GENAI), (None, None, None), (2.5, 10.0, GENAI), (None, None, None)]
 
 
 def test_rpt_failure_rates_counts_terminal_runs_only_by_outcome_and_error_code(golden: Warehouse) -> None:
-    columns = ("run_date", "assistant_id", "terminal_runs", "completed_runs", "failed_runs", "expired_runs",
-               "cancelled_runs", "incomplete_runs", "unsuccessful_runs", "failure_rate",
-               "server_error_runs", "rate_limit_exceeded_runs", "invalid_prompt_runs", "other_error_code_runs")
+    columns = ("run_date", "api", "assistant_id", "terminal_runs", "completed_runs", "failed_runs", "expired_runs",
+               "cancelled_runs", "incomplete_runs", "error_runs", "error_rate", "not_completed_runs",
+               "not_completed_rate", "server_error_runs", "rate_limit_exceeded_runs", "invalid_prompt_runs",
+               "other_error_code_runs")
     rows = golden.rows("select * from analytics.rpt_failure_rates order by run_date, assistant_id")
     assert_rows(as_tuples(rows, columns), [
-        (D1, "asst_alpha", 2, 1, 1, 0, 0, 0, 1, 0.5, 1, 0, 0, 0),
-        (D1, "asst_beta", 1, 1, 0, 0, 0, 0, 0, 0.0, 0, 0, 0, 0),
-        # A4 (in_progress) is left out: 2 terminal runs of 3, neither completed
-        (D2, "asst_alpha", 2, 0, 0, 1, 0, 1, 2, 1.0, 0, 0, 0, 0),
-        (D2, "asst_beta", 3, 1, 1, 0, 1, 0, 2, 2 / 3, 0, 1, 0, 0),
+        # A2 failed: 1 error of 2, 1 not completed of 2
+        (D1, "assistants", "asst_alpha", 2, 1, 1, 0, 0, 0, 1, 0.5, 1, 0.5, 1, 0, 0, 0),
+        (D1, "assistants", "asst_beta", 1, 1, 0, 0, 0, 0, 0, 0.0, 0, 0.0, 0, 0, 0, 0),
+        # A4 (in_progress) is left out. A3 expired (an error), A5 incomplete (not an error, not completed)
+        (D2, "assistants", "asst_alpha", 2, 0, 0, 1, 0, 1, 1, 0.5, 2, 1.0, 0, 0, 0, 0),
+        # B2 failed (an error), B3 cancelled (not an error), B4 completed
+        (D2, "assistants", "asst_beta", 3, 1, 1, 0, 1, 0, 1, 1 / 3, 2, 2 / 3, 0, 1, 0, 0),
     ])
 
 
@@ -192,38 +214,47 @@ def test_rpt_tool_usage_gives_calls_and_failures_by_tool_type_and_function_name(
 
 def test_rpt_daily_timings_gives_queue_run_and_step_times(golden: Warehouse) -> None:
     columns = ("run_date", "assistant_id", "runs", "started_runs", "queue_seconds_avg", "queue_seconds_max",
-               "timed_runs", "run_seconds_avg", "run_seconds_p50", "run_seconds_max", "timed_steps",
-               "step_seconds_avg", "step_seconds_max")
+               "completed_timed_runs", "completed_run_seconds_avg", "completed_run_seconds_p50",
+               "completed_run_seconds_max", "expired_timed_runs", "expired_run_seconds_avg",
+               "other_ended_timed_runs", "other_ended_run_seconds_avg", "timed_steps", "step_seconds_avg",
+               "step_seconds_max")
     rows = golden.rows("select * from analytics.rpt_daily_timings order by run_date, assistant_id")
     assert_rows(as_tuples(rows, columns), [
-        (D1, "asst_alpha", 2, 2, 2.5, 3.0, 2, 20.0, 20.0, 30.0, 3, (6 + 22 + 9) / 3, 22.0),
-        (D1, "asst_beta", 1, 1, 40.0, 40.0, 1, 50.0, 50.0, 50.0, 1, 49.0, 49.0),
-        (D2, "asst_alpha", 3, 3, 7 / 3, 5.0, 2, 309.5, 309.5, 599.0, 2, (598 + 19) / 2, 598.0),
-        (D2, "asst_beta", 3, 3, 4 / 3, 2.0, 3, 19 / 3, 7.0, 10.0, 2, 7.5, 9.0),
+        # A1 completed in 30 s; A2 failed after 10 s
+        (D1, "asst_alpha", 2, 2, 2.5, 3.0, 1, 30.0, 30.0, 30.0, 0, None, 1, 10.0, 3, (6 + 22 + 9) / 3, 22.0),
+        (D1, "asst_beta", 1, 1, 40.0, 40.0, 1, 50.0, 50.0, 50.0, 0, None, 0, None, 1, 49.0, 49.0),
+        # A3 expired at its deadline (599 s) and is kept apart from A5 (incomplete, 20 s); A4 is open
+        (D2, "asst_alpha", 3, 3, 7 / 3, 5.0, 0, None, None, None, 1, 599.0, 1, 20.0, 2, (598 + 19) / 2, 598.0),
+        # B4 completed in 10 s; B2 failed after 2 s, B3 cancelled after 7 s
+        (D2, "asst_beta", 3, 3, 4 / 3, 2.0, 1, 10.0, 10.0, 10.0, 0, None, 2, 4.5, 2, 7.5, 9.0),
     ])
 
 
 def test_unpriced_models_lists_the_model_without_a_price(golden: Warehouse) -> None:
-    columns = ("model", "first_run_date", "last_run_date", "days", "runs", "prompt_tokens", "completion_tokens",
+    columns = ("model", "first_run_date", "last_run_date", "days", "runs", "input_tokens", "output_tokens",
                "total_tokens")
     assert as_tuples(golden.rows("select * from analytics.unpriced_models"), columns) == [
         (ACME, D1, D2, 2, 4, 226000, 101500, 327500),
     ]
 
 
-def test_model_prices_has_a_row_per_priced_model_and_day(golden: Warehouse) -> None:
-    columns = ("model", "price_date", "input_usd_per_mtok", "output_usd_per_mtok", "price_source", "priced_as")
-    rows = golden.rows("select * from analytics.model_prices order by price_date")
-    assert as_tuples(rows, columns) == [
-        (GPT, D1, 2.5, 10.0, GENAI, "gpt-4o"),
-        (GPT, D2, 2.5, 10.0, GENAI, "gpt-4o"),
+def test_model_prices_has_an_interval_per_model_and_unchanged_price(golden: Warehouse) -> None:
+    columns = ("model", "starts_at", "ends_at", "input_usd_per_mtok", "cached_input_usd_per_mtok",
+               "output_usd_per_mtok", "price_source", "priced_as")
+    rows = golden.rows("select * from analytics.model_prices order by model, starts_at")
+    # the two days of each model merge into one interval: the price did not change. The model without a
+    # price has a row too (null prices), so a run loaded later, with no row at all, is told apart from it.
+    # gpt-4o's cached input price, $1.25, is genai-prices 0.2.3's.
+    assert [tuple(str(v) if hasattr(v, "tzinfo") else v for v in row) for row in as_tuples(rows, columns)] == [
+        (ACME, "2025-03-03 00:00:00+00:00", "2025-03-05 00:00:00+00:00", None, None, None, None, None),
+        (GPT, "2025-03-03 00:00:00+00:00", "2025-03-05 00:00:00+00:00", 2.5, 1.25, 10.0, GENAI, "gpt-4o"),
     ]
 
 
 def test_data_tests_pass_on_the_golden_fixture(golden: Warehouse) -> None:
     results = run_data_tests(golden.pipeline, schema=golden.schema)
     assert [(r.name, r.failing_rows, r.sample) for r in results if not r.passed] == []
-    assert len(results) == 5
+    assert len(results) == 7
 
 
 def _column_types(golden: Warehouse) -> List[Dict[str, Any]]:

@@ -210,7 +210,7 @@ def test_each_data_test_says_what_it_returns(path: Path) -> None:
 
 
 def test_models_are_named_for_their_layer() -> None:
-    prefixes = {"staging": ("stg_",), "intermediate": ("int_",), "marts": ("fct_", "rpt_", "unpriced_models")}
+    prefixes = {"staging": ("stg_",), "intermediate": ("int_",), "marts": ("fct_", "rpt_", "unpriced_models", "unmatched_price_overrides")}
     for path in model_files():
         assert path.stem.startswith(prefixes[path.parent.name]), path
 

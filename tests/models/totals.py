@@ -24,14 +24,14 @@ def mart_totals(pipeline: dlt.Pipeline, schema: str = MODELS_SCHEMA) -> Dict[str
         `run_tokens`: {prompt_tokens, completion_tokens, total_tokens} over all runs;
         `runs`, `steps`: counts over all days;
         `tokens_by_model_day`: [{model, day (ISO date), runs, prompt_tokens, completion_tokens,
-        total_tokens}] sorted by model and day, summed over assistants;
+        total_tokens}] (the emulator's names; the marts' input_tokens and output_tokens) sorted by model and day, summed over assistants;
         `runs_by_last_error_code`: {code: terminal runs with that code};
         `cost_usd`: total priced cost (None when nothing is priced).
     """
     with pipeline.sql_client() as client:
         by_model_day = fetch_all(
             client,
-            f"SELECT model, run_date, SUM(runs), SUM(steps), SUM(prompt_tokens), SUM(completion_tokens), "
+            f"SELECT model, run_date, SUM(runs), SUM(steps), SUM(input_tokens), SUM(output_tokens), "
             f"SUM(total_tokens), SUM(cost_usd) FROM {schema}.rpt_daily_usage GROUP BY model, run_date",
         )
         by_code = fetch_all(

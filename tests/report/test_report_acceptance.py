@@ -37,16 +37,18 @@ def expected(db: Path, start: date, end: date) -> Dict[str, object]:
         cost, unpriced = con.execute(
             "select sum(cost_usd), coalesce(sum(case when not is_priced then total_tokens end), 0) "
             "from analytics.fct_runs where run_date >= ? and run_date < ?", [start, end]).fetchone()
-        runs, tokens, prompt, completion, ended, unsuccessful = con.execute(
+        runs, tokens, prompt, completion, ended, errors, not_completed = con.execute(
             "select count(*), coalesce(sum(total_tokens), 0), coalesce(sum(prompt_tokens), 0), "
             "coalesce(sum(completion_tokens), 0), "
             "count(case when status in ('completed','failed','cancelled','expired','incomplete') then 1 end), "
+            "count(case when status in ('failed','expired') then 1 end), "
             "count(case when status in ('failed','cancelled','expired','incomplete') then 1 end) "
             "from assistants.runs where cast(created_at at time zone 'UTC' as date) >= ? "
             "and cast(created_at at time zone 'UTC' as date) < ?", [start, end]).fetchone()
     return {"cost_usd": cost, "unpriced_total_tokens": unpriced, "runs": runs, "total_tokens": tokens,
-            "prompt_tokens": prompt, "completion_tokens": completion, "terminal_runs": ended,
-            "unsuccessful_runs": unsuccessful, "failure_rate": unsuccessful / ended if ended else None}
+            "input_tokens": prompt, "output_tokens": completion, "terminal_runs": ended,
+            "error_runs": errors, "error_rate": errors / ended if ended else None,
+            "not_completed_runs": not_completed, "not_completed_rate": not_completed / ended if ended else None}
 
 
 def assert_same(got: Dict[str, object], want: Dict[str, object], where: str) -> None:
@@ -77,16 +79,19 @@ def test_headline_figures_equal_the_marts(warehouse) -> None:
     assert figures["periods"]["last_30_days"]["current"]["unpriced_total_tokens"] > 0
 
 
-def test_old_data_anchors_on_its_last_day(warehouse) -> None:
-    """Weeks later, 'yesterday' is still the data's last day, and the figures are the same."""
-    at_the_time = report_figures(warehouse.pipeline(), now=warehouse.now)
+def test_old_data_anchors_on_its_last_complete_day(warehouse) -> None:
+    """Weeks later, the load proves nothing about the data's clock: the emulator's world stops at
+    2026-08-20 00:00 and its last moment is 2026-08-19 23:59:51, so 2026-08-19 is not known to be
+    complete. 'Yesterday' becomes 2026-08-18, and 2026-08-19 is shown as a partial day."""
     later = report_figures(warehouse.pipeline(), now=warehouse.now + timedelta(days=40))
-    assert later["anchored_on_data"] and later["today"] == at_the_time["today"]
-    for key, period in at_the_time["periods"].items():
-        assert (later["periods"][key]["start"], later["periods"][key]["end"]) == (period["start"], period["end"])
-        for side in ("current", "previous"):
-            # DuckDB's parallel sums may differ in the last bit between two queries: compare closely.
-            assert_same(later["periods"][key][side], period[side], f"{key} {side}")
+    assert later["anchored_on_data"]
+    assert later["last_complete_day"] == date(2026, 8, 18) and later["today"] == date(2026, 8, 19)
+    assert later["periods"]["yesterday"]["start"] == date(2026, 8, 18)
+    for key, period in later["periods"].items():
+        assert_same(period["current"], expected(warehouse.db, period["start"], period["end"]), key)
+    partial = later["partial_day"]
+    assert partial["day"] == date(2026, 8, 19) and partial["through"].date() == date(2026, 8, 19)
+    assert_same(partial["current"], expected(warehouse.db, date(2026, 8, 19), date(2026, 8, 20)), "partial")
 
 
 def test_report_shows_the_figures_and_summary(warehouse, report) -> None:
@@ -98,7 +103,12 @@ def test_report_shows_the_figures_and_summary(warehouse, report) -> None:
         cur = period["current"]
         assert fmt.money(cur["cost_usd"]) in headlines, key
         assert fmt.money(cur["cost_usd"]) in summary, key
-        assert fmt.count(cur["runs"]) in headlines and fmt.pct(cur["failure_rate"]) in headlines, key
+        assert fmt.count(cur["runs"]) in headlines and fmt.pct(cur["error_rate"]) in headlines, key
+        assert fmt.pct(cur["not_completed_rate"]) in headlines, key
+        assert "100% list-price estimate (no cache discounts)" in headlines, key
+    assert "Error rate" in headlines and "Not completed" in headlines and "Failure rate" not in html
+    assert "Cost kind:    100% list-price estimate (no cache discounts)" in summary
+    assert "list-price estimate without cache discounts" in html
     yesterday = figures["periods"]["yesterday"]["start"].isoformat()
     assert summary.splitlines()[0].startswith(f"runsteps report for {yesterday}")
     assert "acme-internal-llm-v1" in summary and "without a price" in summary

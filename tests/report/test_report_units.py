@@ -35,6 +35,34 @@ def test_anchor(last_day, today, anchored) -> None:
     assert (anchor.today, anchor.anchored_on_data) == (today, anchored)
 
 
+def _at(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize("now, last_day, observed, last_load, today, partial, anchored", [
+    # nightly at 03:15 after a load at 03:10: the 23rd was seen to its end; the 24th so far is partial
+    ("2026-11-24T03:15", date(2026, 11, 24), "2026-11-24T03:02", "2026-11-24T03:10", date(2026, 11, 24),
+     date(2026, 11, 24), False),
+    # a quiet org: no run today, but the load at 03:10 saw the 23rd end
+    ("2026-11-24T03:15", date(2026, 11, 23), "2026-11-23T17:00", "2026-11-24T03:10", date(2026, 11, 24), None, False),
+    # the last load ran at 22:00 on the 23rd: the 23rd is partial, yesterday is the 22nd
+    ("2026-11-24T03:15", date(2026, 11, 23), "2026-11-23T21:58", "2026-11-23T22:00", date(2026, 11, 23),
+     date(2026, 11, 23), True),
+    # old data (an archive taken on 08-20 at 00:51): the load months later proves nothing; 08-20 holds one
+    # run and is partial, yesterday is 08-19, the last day the data saw end
+    ("2026-11-24T03:15", date(2026, 8, 20), "2026-08-20T00:51", "2026-11-24T03:10", date(2026, 8, 20),
+     date(2026, 8, 20), True),
+    # old data ending in the evening: nothing after midnight, so that day is partial too
+    ("2026-11-24T03:15", date(2026, 8, 19), "2026-08-19T23:59:51", "2026-11-24T03:10", date(2026, 8, 19),
+     date(2026, 8, 19), True),
+])
+def test_yesterday_is_the_last_complete_day(now, last_day, observed, last_load, today, partial, anchored) -> None:
+    anchor = choose_anchor(_at(now), last_day, _at(observed), _at(last_load))
+    assert (anchor.today, anchor.partial_day, anchor.anchored_on_data) == (today, partial, anchored)
+    assert anchor.last_complete_day == today - timedelta(days=1)
+    assert anchor.period(1) == Period(today - timedelta(days=1), today)
+
+
 def test_naive_now_is_utc() -> None:
     assert choose_anchor(datetime(2026, 11, 24, 23, 30), None).today == date(2026, 11, 24)
     late_in_new_york = datetime(2026, 11, 24, 22, 0, tzinfo=timezone(timedelta(hours=-5)))
@@ -59,11 +87,33 @@ def test_totals_keep_unpriced_cost_unknown() -> None:
     only_unpriced = totals(period, [usage(day, None, unpriced=100)], [])
     assert only_unpriced.cost_usd is None and only_unpriced.cost_is_partial
     nothing = totals(period, [], [])
-    assert nothing.cost_usd == 0.0 and nothing.failure_rate is None and not nothing.cost_is_partial
+    assert nothing.cost_usd == 0.0 and nothing.error_rate is None and not nothing.cost_is_partial
+    assert nothing.not_completed_rate is None
     mixed = totals(period, [usage(day, 1.25), usage(day, None, unpriced=50), usage(day - timedelta(days=1), 9.0)],
-                   [FailureRow(day, 8, 2, 1, 1, 0, 0), FailureRow(day - timedelta(days=1), 5, 5, 5, 0, 0, 0)])
+                   [FailureRow(day, 8, 1, 2, 1, 0, 1, 0), FailureRow(day - timedelta(days=1), 5, 5, 5, 5, 0, 0, 0)])
     assert (mixed.cost_usd, mixed.runs, mixed.total_tokens, mixed.unpriced_total_tokens) == (1.25, 2, 200, 50)
-    assert (mixed.terminal_runs, mixed.unsuccessful_runs, mixed.failure_rate) == (8, 2, 0.25)
+    assert (mixed.terminal_runs, mixed.error_runs, mixed.error_rate) == (8, 1, 0.125)
+    assert (mixed.not_completed_runs, mixed.not_completed_rate) == (2, 0.25)
+
+
+def test_error_rate_and_not_completed_rate_count_different_runs() -> None:
+    """A hand-made day of 40 ended runs: 30 completed, 3 failed, 2 expired, 4 cancelled, 1 incomplete.
+
+    Error rate = (3 + 2) / 40 = 12.5 %; not completed = (3 + 2 + 4 + 1) / 40 = 25 %.
+    """
+    day = date(2026, 11, 23)
+    row = FailureRow(day, terminal_runs=40, error_runs=5, not_completed_runs=10, failed_runs=3, expired_runs=2,
+                     cancelled_runs=4, incomplete_runs=1)
+    t = totals(Period(day, day + timedelta(days=1)), [], [row])
+    assert (t.error_rate, t.not_completed_rate) == (0.125, 0.25)
+
+
+def test_the_list_price_estimate_share_says_which_part_of_the_cost_is_an_estimate() -> None:
+    day = date(2026, 11, 23)
+    rows = [UsageRow(day, "a", "gpt-4o", 1, 1, 50, 50, 100, 3.0, 0, 3.0),
+            UsageRow(day, "b", "gpt-4o", 1, 1, 50, 50, 100, 1.0, 0, None)]
+    t = totals(Period(day, day + timedelta(days=1)), rows, [])
+    assert (t.cost_usd, t.list_price_estimate_cost_usd, t.list_price_estimate_share) == (4.0, 3.0, 0.75)
 
 
 def test_change() -> None:

@@ -4,7 +4,7 @@ The CLI (`runsteps models [--test]`), `runsteps nightly` and the demo call these
 """
 
 from runsteps.models.data_tests import DataTestResult, run_data_tests
-from runsteps.models.prices import PriceSnapshot, refresh_model_prices
+from runsteps.models.prices import PriceSnapshot, UnmatchedOverride, ensure_model_prices, refresh_model_prices
 from runsteps.models.runner import BuildResult, ModelTiming, build_models
 
 __all__ = [
@@ -12,7 +12,9 @@ __all__ = [
     "DataTestResult",
     "ModelTiming",
     "PriceSnapshot",
+    "UnmatchedOverride",
     "build_models",
+    "ensure_model_prices",
     "refresh_model_prices",
     "run_data_tests",
 ]

@@ -19,7 +19,7 @@ from runsteps.models.project import MODELS_SCHEMA, SOURCE_SCHEMA, SqlFile
 AUTHORING_DIALECT = "duckdb"
 
 # Tables in the models schema that the runner writes itself rather than from a SQL file.
-RUNNER_TABLES = frozenset({"model_prices"})
+RUNNER_TABLES = frozenset({"model_prices", "price_overrides"})
 
 
 class ModelDependencyError(ValueError):
@@ -35,7 +35,8 @@ class ParsedFile:
         expression: its single statement, parsed in the authoring dialect.
         models: the models it reads (`analytics.<model>`).
         sources: the raw tables it reads (`assistants.<table>`).
-        runner_tables: the runner's own tables it reads (`analytics.model_prices`).
+        runner_tables: the runner's own tables it reads (`analytics.model_prices`,
+            `analytics.price_overrides`).
     """
 
     file: SqlFile

@@ -1,14 +1,19 @@
-"""The per-million-token prices of a model on a day: the overrides file first, then genai-prices.
+"""The per-million-token prices of a model at a moment: the overrides file first, then genai-prices.
 
-Pure lookups, no database. `prices.py` asks these for every (model, day) present in the runs and
-writes the answers to the `model_prices` table.
+Pure lookups, no database. `prices.py` asks `price_intervals` for every (model, day) present in the
+runs and writes the answers to the `model_prices` table: one row per model and interval
+[starts_at, ends_at) over which the price does not change.
+
+genai-prices prices can change at a start date (from 00:00 UTC of that day) and, for some models
+(deepseek's off-peak hours), at times of day. A day is therefore cut at every time-of-day boundary
+the model's prices name, each piece priced at its first instant, and equal neighbours merged.
 """
 
 from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
@@ -28,11 +33,13 @@ _REQUIRED_OVERRIDE_COLUMNS = ("model", "input_usd_per_mtok", "output_usd_per_mto
 
 @dataclass(frozen=True)
 class Price:
-    """The prices of one model in effect on one day.
+    """The prices of one model in effect at a moment.
 
     Attributes:
         input_usd_per_mtok: USD per million prompt (input) tokens.
         output_usd_per_mtok: USD per million completion (output) tokens.
+        cached_input_usd_per_mtok: USD per million input tokens read from cache, when the price
+            list has one (None: cached tokens are priced at the input price).
         price_source: `genai-prices <version>` or `override`.
         priced_as: the model the price belongs to: genai-prices' model id (a dated snapshot
             name such as `gpt-4o-2024-08-06` resolves to `gpt-4o`), or the override's model.
@@ -45,6 +52,17 @@ class Price:
     price_source: str
     priced_as: str
     note: Optional[str] = None
+    cached_input_usd_per_mtok: Optional[Decimal] = None
+
+
+@dataclass(frozen=True)
+class PriceInterval:
+    """The price of a model over [starts_at, ends_at); `price` None when it has none then."""
+
+    model: str
+    starts_at: datetime
+    ends_at: datetime
+    price: Optional[Price]
 
 
 @dataclass(frozen=True)
@@ -169,19 +187,28 @@ def _base(value: object) -> Tuple[Optional[Decimal], bool]:
     return None, False
 
 
-def genai_price(model: str, day: date) -> Optional[Price]:
-    """The genai-prices price of `model` in effect on `day` (UTC), or None when it has none.
+def _as_moment(moment: date | datetime) -> datetime:
+    """A UTC datetime; a date means 00:00 UTC of that day, a naive datetime is UTC."""
+    if isinstance(moment, datetime):
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return datetime.combine(moment, time(0, 0), tzinfo=UTC)
 
-    Prices with a start date apply from that UTC day on, as genai-prices applies them. A model
-    without both an input and an output token price has no price: never a silent 0.
+
+def genai_price(model: str, moment: date | datetime) -> Optional[Price]:
+    """The genai-prices price of `model` in effect at `moment` (a date: 00:00 UTC), or None.
+
+    Prices with a start date apply from that UTC day on, and time-of-day prices in their hours, as
+    genai-prices applies them. A model without both an input and an output token price has no
+    price: never a silent 0.
     """
     found = _find_model(model)
     if found is None:
         return None
     provider, info = found
-    model_price = info.get_prices(datetime.combine(day, time(0, 0), tzinfo=UTC))
+    model_price = info.get_prices(_as_moment(moment))
     input_price, input_tiered = _base(getattr(model_price, "input_mtok", None))
     output_price, output_tiered = _base(getattr(model_price, "output_mtok", None))
+    cached_price, _ = _base(getattr(model_price, "cache_read_mtok", None))
     if input_price is None or output_price is None:
         return None
     notes = []
@@ -196,13 +223,16 @@ def genai_price(model: str, day: date) -> Optional[Price]:
         price_source=GENAI_PRICES_SOURCE,
         priced_as=info.id,
         note="; ".join(notes) or None,
+        cached_input_usd_per_mtok=cached_price,
     )
 
 
-def price_on(model: str, day: date, overrides: Iterable[PriceOverride]) -> Optional[Price]:
-    """The price of `model` on `day`: an override when one covers it, else genai-prices', else None."""
+def price_on(model: str, moment: date | datetime, overrides: Iterable[PriceOverride]) -> Optional[Price]:
+    """The price of `model` at `moment` (a date: 00:00 UTC): an override covering its UTC day, else
+    genai-prices', else None."""
+    at = _as_moment(moment)
     for override in overrides:
-        if override.covers(model, day):
+        if override.covers(model, at.date()):
             return Price(
                 input_usd_per_mtok=override.input_usd_per_mtok,
                 output_usd_per_mtok=override.output_usd_per_mtok,
@@ -210,14 +240,67 @@ def price_on(model: str, day: date, overrides: Iterable[PriceOverride]) -> Optio
                 priced_as=override.model,
                 note=override.note,
             )
-    return genai_price(model, day)
+    return genai_price(model, at)
 
 
-def prices_for(pairs: Iterable[Tuple[str, date]], overrides: Sequence[PriceOverride]) -> Dict[Tuple[str, date], Price]:
-    """Prices every (model, day) pair that has one; pairs without a price are left out."""
-    found: Dict[Tuple[str, date], Price] = {}
-    for model, day in pairs:
-        price = price_on(model, day, overrides)
-        if price is not None:
-            found[(model, day)] = price
-    return found
+def _utc_time_of_day(value: time) -> time:
+    """A time-of-day boundary in UTC, without tzinfo (naive means UTC, as genai-prices reads it)."""
+    if value.tzinfo is None:
+        return value
+    return datetime.combine(date(1970, 1, 1), value).astimezone(UTC).time()
+
+
+def day_breakpoints(model: str, day: date) -> List[datetime]:
+    """The instants of `day` (UTC) where the model's genai-prices price may change, from 00:00 on.
+
+    Start dates change prices at 00:00 UTC, which every day starts with; time-of-day prices
+    change at their start and end times.
+    """
+    start = datetime.combine(day, time(0, 0), tzinfo=UTC)
+    points = {start}
+    found = _find_model(model)
+    if found is not None:
+        _, info = found
+        conditions = info.prices if isinstance(info.prices, list) else []
+        for condition in conditions:
+            constraint = condition.constraint
+            if isinstance(constraint, types.TimeOfDateConstraint):
+                for boundary in (constraint.start_time, constraint.end_time):
+                    points.add(datetime.combine(day, _utc_time_of_day(boundary), tzinfo=UTC))
+    return sorted(points)
+
+
+def price_intervals(pairs: Iterable[Tuple[str, date]], overrides: Sequence[PriceOverride]) -> List[PriceInterval]:
+    """The price of every model over every day given, as intervals that do not overlap.
+
+    Each day is cut at its breakpoints; each piece gets the price at its first instant (None when
+    there is none); neighbouring pieces with the same price are merged, across days too.
+
+    Args:
+        pairs: (model, UTC day) pairs, e.g. every pair present in the runs.
+        overrides: the overrides, which win over genai-prices on the days they cover.
+    """
+    out: List[PriceInterval] = []
+    for model, day in sorted(set(pairs)):
+        points = day_breakpoints(model, day)
+        ends = points[1:] + [datetime.combine(day + timedelta(days=1), time(0, 0), tzinfo=UTC)]
+        for starts_at, ends_at in zip(points, ends):
+            price = price_on(model, starts_at, overrides)
+            last = out[-1] if out else None
+            if last is not None and last.model == model and last.ends_at == starts_at and last.price == price:
+                out[-1] = PriceInterval(model, last.starts_at, ends_at, price)
+            else:
+                out.append(PriceInterval(model, starts_at, ends_at, price))
+    return out
+
+
+def override_matches(override: PriceOverride, pairs: Iterable[Tuple[str, date]]) -> bool:
+    """Whether the override prices any of the (model, day) pairs."""
+    return any(override.covers(model, day) for model, day in pairs)
+
+
+def similar_models(name: str, models: Iterable[str]) -> List[str]:
+    """Models of the data that an override named `name` was probably meant for: `gpt-4o` for
+    `gpt-4o-2024-08-06` (the names runs report), or the other way round."""
+    lower = name.lower()
+    return sorted({m for m in models if m != name and (m.lower().startswith(lower) or lower.startswith(m.lower()))})

@@ -1,35 +1,67 @@
-"""The `model_prices` table: the price of every (model, day) present in the runs, snapshotted anew.
+"""The `model_prices` table: the price of every model at every moment the runs hold, snapshotted anew.
 
-It is rebuilt on every models build, so a price fixed in genai-prices or in the overrides file
-fixes past costs too. Only pairs that have a price get a row: a model-day without one has no row,
-so its cost is null (never 0) and `unpriced_models` lists it.
+`model_prices` has one row per model and interval [starts_at, ends_at) over which its price does
+not change, covering every UTC day on which the model has runs; an interval without a price has a
+row with null prices, so "no price" and "not looked up yet" are told apart. It is rebuilt on every
+models build, so a price fixed in genai-prices or in the overrides file fixes past costs too.
+
+`price_overrides` keeps the overrides the last build used, so that a later refresh (the report's,
+the notebook's) prices with the same overrides file as `runsteps models --price-overrides FILE` did.
+
+Costs must never be missing because the models were not rebuilt after a load: every command that
+reads costs calls `ensure_model_prices`, which checks that each run's (model, created_at) falls in
+an interval and re-snapshots when one does not.
 """
 
 from __future__ import annotations
 
+import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
-from typing import Any, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import dlt
 
-from runsteps.models.destination import fetch_all, target_for
-from runsteps.models.price_lookup import Price, prices_for, read_price_overrides
+from runsteps.models.destination import existing_tables, fetch_all, target_for
+from runsteps.models.price_lookup import (
+    Price,
+    PriceInterval,
+    PriceOverride,
+    override_matches,
+    price_intervals,
+    read_price_overrides,
+    similar_models,
+)
 from runsteps.models.project import MODELS_SCHEMA, PRICE_OVERRIDES_FILE, resolve_sql_dir
 from runsteps.models.transpile import Target, render_statement
 
+logger = logging.getLogger(__name__)
+
 TABLE = "model_prices"
+OVERRIDES_TABLE = "price_overrides"
 
 # Written in DuckDB's dialect like the models, and transpiled the same way.
 _COLUMNS: Sequence[Tuple[str, str]] = (
     ("model", "VARCHAR"),
-    ("price_date", "DATE"),
+    ("starts_at", "TIMESTAMPTZ"),
+    ("ends_at", "TIMESTAMPTZ"),
     ("input_usd_per_mtok", "DOUBLE"),
+    ("cached_input_usd_per_mtok", "DOUBLE"),
     ("output_usd_per_mtok", "DOUBLE"),
     ("price_source", "VARCHAR"),
     ("priced_as", "VARCHAR"),
+    ("note", "VARCHAR"),
+)
+_OVERRIDE_COLUMNS: Sequence[Tuple[str, str]] = (
+    ("line", "BIGINT"),
+    ("model", "VARCHAR"),
+    ("valid_from_date", "DATE"),
+    ("valid_to_date", "DATE"),
+    ("input_usd_per_mtok", "DOUBLE"),
+    ("output_usd_per_mtok", "DOUBLE"),
     ("note", "VARCHAR"),
 )
 # One aggregate over the raw runs, so the snapshot stays cheap on millions of rows. The day is the
@@ -40,7 +72,38 @@ FROM assistants.runs
 WHERE model IS NOT NULL AND created_at IS NOT NULL
 GROUP BY model, CAST(created_at AT TIME ZONE 'UTC' AS DATE)
 """
+# Runs whose model and moment no interval covers: prices were not refreshed since they were loaded.
+_UNCOVERED_SQL = f"""
+SELECT count(*) FROM assistants.runs AS r
+WHERE r.model IS NOT NULL AND r.created_at IS NOT NULL
+AND NOT EXISTS (
+    SELECT 1 FROM {MODELS_SCHEMA}.{TABLE} AS p
+    WHERE p.model = r.model AND r.created_at >= p.starts_at AND r.created_at < p.ends_at
+)
+"""
 _ROWS_PER_INSERT = 200
+
+
+@dataclass(frozen=True)
+class UnmatchedOverride:
+    """An override row that prices no run: a name that differs from what the runs report, or dates
+    with no runs. It changes nothing, which is worth saying.
+
+    Attributes:
+        override: the row.
+        similar_models: models of the runs it was probably meant for (`gpt-4o-2024-08-06` for
+            `gpt-4o`).
+    """
+
+    override: PriceOverride
+    similar_models: List[str] = field(default_factory=list)
+
+    def describe(self) -> str:
+        """`price override gpt-4o (line 2) matches no run; runs report gpt-4o-2024-08-06`."""
+        o = self.override
+        dates = "" if o.valid_from is None and o.valid_to is None else f" {o.valid_from or '…'}..{o.valid_to or '…'}"
+        hint = f"; runs report {', '.join(self.similar_models)}" if self.similar_models else ""
+        return f"price override {o.model}{dates} (line {o.line}) matches no run{hint}"
 
 
 @dataclass(frozen=True)
@@ -48,14 +111,28 @@ class PriceSnapshot:
     """What a refresh wrote.
 
     Attributes:
-        priced: (model, day) pairs that got a price, with it.
-        unpriced: (model, day) pairs present in the runs with no price.
+        intervals: every (model, [starts_at, ends_at)) written, with its price or None.
+        unmatched_overrides: override rows that price no run.
         seconds: how long the refresh took.
     """
 
-    priced: dict[Tuple[str, date], Price]
-    unpriced: List[Tuple[str, date]]
+    intervals: List[PriceInterval]
+    unmatched_overrides: List[UnmatchedOverride]
     seconds: float
+
+    @property
+    def priced(self) -> Dict[Tuple[str, datetime], Price]:
+        """(model, starts_at) -> price, for the intervals that have one."""
+        return {(i.model, i.starts_at): i.price for i in self.intervals if i.price is not None}
+
+    @property
+    def unpriced(self) -> List[Tuple[str, date]]:
+        """(model, UTC day) pairs with runs and, for some of the day, no price; sorted."""
+        days = set()
+        for i in self.intervals:
+            if i.price is None:
+                days.add((i.model, i.starts_at.date()))
+        return sorted(days)
 
 
 def _as_date(value: Any) -> date:
@@ -79,58 +156,95 @@ def _placeholders(sql: str) -> str:
     return sql.replace("?", "%s")
 
 
-def write_snapshot(client: Any, target: Target, priced: dict[Tuple[str, date], Price], *, recreate: bool) -> None:
+def _replace_rows(client: Any, target: Target, table: str, columns: Sequence[Tuple[str, str]],
+                  rows: Sequence[Tuple[Any, ...]], *, recreate: bool) -> None:
+    qualified = f"{MODELS_SCHEMA}.{table}"
+    client.execute_sql(render_statement(f"CREATE SCHEMA IF NOT EXISTS {MODELS_SCHEMA}", target))
+    if recreate:
+        client.execute_sql(render_statement(f"DROP TABLE IF EXISTS {qualified}", target))
+    columns_ddl = ", ".join(f"{name} {data_type}" for name, data_type in columns)
+    client.execute_sql(render_statement(f"CREATE TABLE IF NOT EXISTS {qualified} ({columns_ddl})", target))
+    client.execute_sql(render_statement(f"DELETE FROM {qualified}", target))
+    names = ", ".join(name for name, _ in columns)
+    row_marks = "(" + ", ".join("?" for _ in columns) + ")"
+    for start in range(0, len(rows), _ROWS_PER_INSERT):
+        chunk = rows[start : start + _ROWS_PER_INSERT]
+        sql = render_statement(f"INSERT INTO {qualified} ({names}) VALUES " + ", ".join(row_marks for _ in chunk), target)
+        client.execute_sql(_placeholders(sql), *[value for row in chunk for value in row])
+
+
+def _money(value: Optional[Decimal]) -> Optional[float]:
+    return float(value) if value is not None else None
+
+
+def write_snapshot(client: Any, target: Target, intervals: Sequence[PriceInterval], *, recreate: bool) -> None:
     """Replaces the rows of `model_prices` (creating the schema and table when missing).
 
     Args:
         client: an open dlt SQL client, inside the caller's transaction.
         target: the destination and schemas.
-        priced: the rows to write.
+        intervals: the rows to write.
         recreate: drop and create the table, so a changed column list takes effect; only safe when
             no view reads the table at that moment (the runner drops its views first).
     """
-    table = f"{MODELS_SCHEMA}.{TABLE}"
-    client.execute_sql(render_statement(f"CREATE SCHEMA IF NOT EXISTS {MODELS_SCHEMA}", target))
-    if recreate:
-        client.execute_sql(render_statement(f"DROP TABLE IF EXISTS {table}", target))
-    columns_ddl = ", ".join(f"{name} {data_type}" for name, data_type in _COLUMNS)
-    client.execute_sql(render_statement(f"CREATE TABLE IF NOT EXISTS {table} ({columns_ddl})", target))
-    client.execute_sql(render_statement(f"DELETE FROM {table}", target))
-
     rows = [
         (
-            model,
-            day,
-            float(price.input_usd_per_mtok),
-            float(price.output_usd_per_mtok),
-            price.price_source,
-            price.priced_as,
-            price.note,
+            i.model,
+            i.starts_at,
+            i.ends_at,
+            _money(i.price.input_usd_per_mtok) if i.price else None,
+            _money(i.price.cached_input_usd_per_mtok) if i.price else None,
+            _money(i.price.output_usd_per_mtok) if i.price else None,
+            i.price.price_source if i.price else None,
+            i.price.priced_as if i.price else None,
+            i.price.note if i.price else "no price: not in genai-prices nor in the price overrides",
         )
-        for (model, day), price in sorted(priced.items())
+        for i in intervals
     ]
-    names = ", ".join(name for name, _ in _COLUMNS)
-    row_marks = "(" + ", ".join("?" for _ in _COLUMNS) + ")"
-    for start in range(0, len(rows), _ROWS_PER_INSERT):
-        chunk = rows[start : start + _ROWS_PER_INSERT]
-        sql = render_statement(f"INSERT INTO {table} ({names}) VALUES " + ", ".join(row_marks for _ in chunk), target)
-        client.execute_sql(_placeholders(sql), *[value for row in chunk for value in row])
+    _replace_rows(client, target, TABLE, _COLUMNS, rows, recreate=recreate)
+
+
+def write_overrides(client: Any, target: Target, overrides: Sequence[PriceOverride], *, recreate: bool) -> None:
+    """Replaces `price_overrides` with the overrides a build used."""
+    rows = [(o.line, o.model, o.valid_from, o.valid_to, float(o.input_usd_per_mtok), float(o.output_usd_per_mtok), o.note)
+            for o in overrides]
+    _replace_rows(client, target, OVERRIDES_TABLE, _OVERRIDE_COLUMNS, rows, recreate=recreate)
+
+
+def stored_overrides(client: Any, target: Target) -> List[PriceOverride]:
+    """The overrides the last build stored (none when it stored none)."""
+    if OVERRIDES_TABLE not in existing_tables(client, target.models_schema):
+        return []
+    rows = fetch_all(client, render_statement(
+        f"SELECT line, model, valid_from_date, valid_to_date, input_usd_per_mtok, output_usd_per_mtok, note "
+        f"FROM {MODELS_SCHEMA}.{OVERRIDES_TABLE} ORDER BY line", target))
+    return [PriceOverride(model=str(model), valid_from=_as_date(vf) if vf is not None else None,
+                          valid_to=_as_date(vt) if vt is not None else None,
+                          input_usd_per_mtok=Decimal(str(i)), output_usd_per_mtok=Decimal(str(o)), note=note,
+                          line=int(line))
+            for line, model, vf, vt, i, o, note in rows]
+
+
+def unmatched_overrides(overrides: Sequence[PriceOverride], pairs: Sequence[Tuple[str, date]]) -> List[UnmatchedOverride]:
+    """The overrides that price none of the (model, day) pairs of the runs."""
+    models = sorted({m for m, _ in pairs})
+    return [UnmatchedOverride(o, similar_models(o.model, models)) for o in overrides if not override_matches(o, pairs)]
 
 
 def snapshot_prices(
-    client: Any, target: Target, overrides_path: Path, *, recreate: bool = False
+    client: Any, target: Target, overrides: Sequence[PriceOverride], *, recreate: bool = False
 ) -> PriceSnapshot:
-    """Looks up the price of every model-day in the runs and writes `model_prices`.
+    """Looks up the price of every model over every day of the runs and writes `model_prices`
+    and `price_overrides`.
 
     The caller owns the client and the transaction; `refresh_model_prices` is the public entry.
     """
     started = time.perf_counter()
-    overrides = read_price_overrides(overrides_path)
     pairs = model_days(client, target)
-    priced = prices_for(pairs, overrides)
-    write_snapshot(client, target, priced, recreate=recreate)
-    unpriced = [pair for pair in pairs if pair not in priced]
-    return PriceSnapshot(priced=priced, unpriced=unpriced, seconds=time.perf_counter() - started)
+    intervals = price_intervals(pairs, overrides)
+    write_snapshot(client, target, intervals, recreate=recreate)
+    write_overrides(client, target, overrides, recreate=recreate)
+    return PriceSnapshot(intervals, unmatched_overrides(overrides, pairs), time.perf_counter() - started)
 
 
 def default_overrides_path(sql_dir: Optional[Path] = None) -> Path:
@@ -145,7 +259,7 @@ def refresh_model_prices(
     price_overrides: Optional[Path] = None,
     schema: str = MODELS_SCHEMA,
 ) -> PriceSnapshot:
-    """Rewrites `<schema>.model_prices` for the (model, day) pairs present in the pipeline's runs.
+    """Rewrites `<schema>.model_prices` for every model and day present in the pipeline's runs.
 
     Overrides from the CSV win over genai-prices. The views read the table live, so costs follow at
     once. Runs in one transaction: readers see the old prices or the new ones.
@@ -157,10 +271,44 @@ def refresh_model_prices(
         schema: the models schema.
 
     Returns:
-        The pairs priced and those left without a price.
+        The intervals written, with or without a price, and the overrides that price no run.
     """
     overrides_path = Path(price_overrides) if price_overrides is not None else default_overrides_path(sql_dir)
+    overrides = read_price_overrides(overrides_path)
     with pipeline.sql_client() as client:
         target = target_for(client, models_schema=schema, sources=("runs",))
         with client.begin_transaction():
-            return snapshot_prices(client, target, overrides_path)
+            return snapshot_prices(client, target, overrides)
+
+
+def uncovered_runs(client: Any, target: Target) -> int:
+    """Runs whose (model, created_at) no `model_prices` interval covers: loaded after the last
+    snapshot. 0 when there are no runs."""
+    if "runs" in target.missing_sources:
+        return 0
+    (count,) = fetch_all(client, render_statement(_UNCOVERED_SQL, target))[0]
+    return int(count)
+
+
+def ensure_model_prices(pipeline: dlt.Pipeline, *, schema: str = MODELS_SCHEMA) -> Optional[PriceSnapshot]:
+    """Makes sure `model_prices` covers every run: re-snapshots when a run is not covered.
+
+    Called by every command that reads costs (the report, the notebook), so that a load followed by
+    a report, without `runsteps models` in between, never shows a cost missing for want of a
+    price. The refresh uses the overrides the last build stored, so it prices exactly as
+    `runsteps models` would. Nothing is written when every run is covered.
+
+    Returns:
+        The snapshot taken, or None when none was needed (or the models were never built: the
+        caller says so).
+    """
+    with pipeline.sql_client() as client:
+        target = target_for(client, models_schema=schema, sources=("runs",))
+        if TABLE not in existing_tables(client, schema):
+            return None
+        missing = uncovered_runs(client, target)
+        if not missing:
+            return None
+        logger.info("%d runs have no price interval yet (loaded after the last models build): refreshing prices", missing)
+        with client.begin_transaction():
+            return snapshot_prices(client, target, stored_overrides(client, target))

@@ -4,7 +4,8 @@ One build, in one transaction:
 1. parse every model with sqlglot and order them by what they read;
 2. drop the models' views, dependents first (a Postgres view cannot change its columns in place,
    and an analyst's own view on top of ours then fails loudly rather than vanishing);
-3. snapshot `model_prices` from the runs (so fixing a price fixes past costs);
+3. snapshot `model_prices` from the runs (so fixing a price fixes past costs) and store the
+   overrides used in `price_overrides`;
 4. create every view, transpiled to the destination's dialect.
 
 Readers see the old models or the new ones, never a half-built set, and a second build with the
@@ -23,7 +24,8 @@ import dlt
 
 from runsteps.models.dependencies import ParsedFile, build_order, parse_files
 from runsteps.models.destination import target_for
-from runsteps.models.prices import PriceSnapshot, default_overrides_path, snapshot_prices
+from runsteps.models.price_lookup import read_price_overrides
+from runsteps.models.prices import PriceSnapshot, UnmatchedOverride, default_overrides_path, snapshot_prices
 from runsteps.models.project import MODELS_SCHEMA, load_models, resolve_sql_dir
 from runsteps.models.transpile import Target, render_create_view, render_statement
 
@@ -64,6 +66,16 @@ class BuildResult:
     prices: PriceSnapshot
     missing_sources: List[str]
     seconds: float
+
+    @property
+    def unmatched_overrides(self) -> List[UnmatchedOverride]:
+        """Override rows that price no run: they change nothing (a warning for the CLI)."""
+        return list(self.prices.unmatched_overrides)
+
+    @property
+    def warnings(self) -> List[str]:
+        """One line per thing the build did but that probably is not what was meant."""
+        return [u.describe() for u in self.unmatched_overrides]
 
     @property
     def model_names(self) -> List[str]:
@@ -114,6 +126,7 @@ def build_models(
     folder = resolve_sql_dir(sql_dir)
     models = ordered_models(folder)
     overrides_path = Path(price_overrides) if price_overrides is not None else default_overrides_path(folder)
+    overrides = read_price_overrides(overrides_path)
     sources = sorted({"runs"} | {s for m in models for s in m.sources})
 
     timings: List[ModelTiming] = []
@@ -126,7 +139,7 @@ def build_models(
         with client.begin_transaction():
             client.execute_sql(render_statement(f"CREATE SCHEMA IF NOT EXISTS {MODELS_SCHEMA}", target))
             _drop_views(client, models, target)
-            prices = snapshot_prices(client, target, overrides_path, recreate=True)
+            prices = snapshot_prices(client, target, overrides, recreate=True)
             for model in models:
                 model_started = time.perf_counter()
                 client.execute_sql(render_create_view(model.name, model.expression, target))

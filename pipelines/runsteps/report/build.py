@@ -10,12 +10,14 @@ from typing import Any, Dict, Optional
 
 import dlt
 
+from runsteps.models.prices import ensure_model_prices
 from runsteps.models.project import MODELS_SCHEMA
 
+from . import queries
 from .data import ReportData, collect
 from .figures import figures_dict
 from .page import render_page
-from .warehouse import DuckDBFile, Warehouse, open_warehouse
+from .warehouse import DuckDBFile, Warehouse, WarehouseBusyError, open_warehouse
 from .summary import summary_text
 
 
@@ -30,11 +32,50 @@ def read_report_data(pipeline: dlt.Pipeline, days: int = 30, now: Optional[datet
                      models_schema: str = MODELS_SCHEMA) -> ReportData:
     """Everything the report shows, read from the pipeline's destination.
 
+    Prices are checked first: runs loaded since the last `runsteps models` get their prices
+    (`ensure_model_prices`), so a cost is never missing because the models were not rebuilt.
+
     Raises:
         ModelsMissingError: the marts have not been built (`runsteps models`).
     """
     with open_warehouse(pipeline, models_schema) as wh:
+        needs_prices = queries.runs_without_price_interval(wh) > 0
+    if needs_prices:
+        refresh_missing_prices(pipeline, models_schema)
+    with open_warehouse(pipeline, models_schema) as wh:
         return collect(wh, days=days, now=now, source=describe_source(pipeline, wh))
+
+
+def refresh_missing_prices(pipeline: dlt.Pipeline, models_schema: str = MODELS_SCHEMA) -> None:
+    """Prices the runs loaded since the last models build (writes `model_prices`, briefly).
+
+    Only called when the read-only check found such runs, so a report usually never opens the
+    warehouse for writing.
+
+    Raises:
+        WarehouseBusyError: another process has the DuckDB file open, so it cannot be written now.
+    """
+    try:
+        ensure_model_prices(pipeline, schema=models_schema)
+    except Exception as error:  # dlt wraps DuckDB's lock error in its own exception types
+        if "lock" not in str(error).lower():
+            raise
+        raise WarehouseBusyError("runs were loaded since the last `runsteps models` and need their prices, but "
+                                 "another process has the database open: try again when it has finished") from None
+
+
+def prices_refreshed_for_file(db: Path, wh: Warehouse) -> bool:
+    """For the notebook: prices the runs of a DuckDB file loaded since the last models build.
+
+    Returns:
+        True when prices were refreshed, False when every run already had its price interval.
+    """
+    if queries.runs_without_price_interval(wh) == 0:
+        return False
+    from runsteps.loading import build_pipeline
+
+    refresh_missing_prices(build_pipeline(db, dataset_name=wh.raw_dataset), wh.models_schema)
+    return True
 
 
 def write_report(pipeline: dlt.Pipeline, out: Path, days: int = 30, now: Optional[datetime] = None, *,
@@ -85,4 +126,4 @@ def report_figures(pipeline: dlt.Pipeline, days: int = 30, now: Optional[datetim
         models_schema: the schema the models were built in.
     """
     data = read_report_data(pipeline, days, now, models_schema)
-    return figures_dict(data.anchor, data.headlines)
+    return figures_dict(data.anchor, data.headlines, data.partial)

@@ -141,13 +141,16 @@ def failure_rate_by_code(days: Sequence[date], failures: Sequence[FailureRow], c
         notes = [f"{c} of {t} ended runs" for c, t in zip(counts, terminal)]
         series.append(Series(name, colour, rates, notes))
         items.append((name, colour, f"{sum(counts)} runs"))
-    svg = stacked_columns(days, series, label="Failure rate by day and error code", y_title="Share of ended runs",
+    svg = stacked_columns(days, series, label="Runs that did not complete, by day and reason", y_title="Share of ended runs",
                           value_format=fmt.pct, tick_format=fmt.pct_short, width=width,
                           empty_text="No failed runs in these days" if sum(terminal) else "No ended runs in these days")
     total_terminal = sum(terminal)
-    unsuccessful = sum(sum(c) for _, _, c in parts)
-    note = (f"{unsuccessful} of {total_terminal} ended runs did not complete ({fmt.pct(unsuccessful / total_terminal)}). "
-            "Runs still open are left out until they end." if total_terminal else "")
+    not_completed = sum(sum(c) for _, _, c in parts)
+    errors = sum(failed) + sum(outcome_counts["expired"])
+    note = (f"{not_completed} of {total_terminal} ended runs did not complete "
+            f"({fmt.pct(not_completed / total_terminal)}); {errors} of them failed or expired (error rate "
+            f"{fmt.pct(errors / total_terminal)}). Runs still open are left out until they end."
+            if total_terminal else "")
     return Chart(svg, legend(items), note)
 
 

@@ -7,8 +7,10 @@ rendered from the `ReportData` it returns.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import List, Optional
+
+from runsteps.models.price_lookup import similar_models
 
 from . import queries
 from .figures import Headline, Totals, headline_span, headlines, totals
@@ -27,7 +29,9 @@ class ReportData:
     Attributes:
         anchor: which day counts as today, and whether it was moved to the data's last day.
         window: the days the charts and tables cover (`--days`).
-        headlines: yesterday, last 7 and last 30 days, each against the period before.
+        headlines: yesterday (the last complete day), last 7 and last 30 days, each against the
+            period before.
+        partial: the figures of the partial day after yesterday, or None (see `anchor.partial_day`).
         window_totals: the figures of the whole chart window.
         usage: `rpt_daily_usage` rows of the window.
         failures: daily outcomes of the window's terminal runs.
@@ -36,6 +40,8 @@ class ReportData:
         costliest_runs: the costliest runs of the window; slowest_runs: its slowest completed runs.
         models: every model with runs (name order), which fixes each model's colour.
         unpriced: rows of `unpriced_models`.
+        unmatched_overrides: rows of `unmatched_price_overrides`, each with `similar_models`: the
+            models of the data it was probably meant for.
         freshness: last load, threads polled, open runs.
         issues: what `load_issues` holds.
         source: a short description of the warehouse (destination and dataset).
@@ -44,6 +50,7 @@ class ReportData:
     anchor: Anchor
     window: Period
     headlines: List[Headline]
+    partial: Optional[Totals]
     window_totals: Totals
     usage: List[UsageRow]
     failures: List[FailureRow]
@@ -53,6 +60,7 @@ class ReportData:
     slowest_runs: List[Row]
     models: List[str]
     unpriced: List[Row]
+    unmatched_overrides: List[Row]
     freshness: Freshness
     issues: LoadIssues
     source: str
@@ -73,17 +81,21 @@ def collect(wh: Warehouse, days: int = 30, now: Optional[datetime] = None, sourc
     if days < 1:
         raise ValueError(f"days must be at least 1, not {days}")
     wh.require_marts()
-    anchor = choose_anchor(now, queries.last_run_day(wh))
+    fresh = queries.freshness(wh)
+    anchor = choose_anchor(now, queries.last_run_day(wh), queries.observed_until(wh), fresh.last_load_at)
     window = anchor.period(days)
     span = headline_span(anchor)
-    # One fetch covers the headlines (60 days) and the chart window, whichever reaches further back.
-    fetched = Period(min(span.start, window.start), anchor.today)
+    # One fetch covers the headlines (60 days), the chart window and the partial day.
+    fetched = Period(min(span.start, window.start), anchor.today + timedelta(days=1))
     usage = queries.usage(wh, fetched)
     failures = queries.failures(wh, fetched)
+    partial_period = anchor.partial_period()
+    models = queries.model_names(wh)
     return ReportData(
         anchor=anchor,
         window=window,
         headlines=headlines(anchor, usage, failures),
+        partial=totals(partial_period, usage, failures) if partial_period else None,
         window_totals=totals(window, usage, failures),
         usage=[u for u in usage if window.start <= u.run_date < window.end],
         failures=[f for f in failures if window.start <= f.run_date < window.end],
@@ -91,9 +103,11 @@ def collect(wh: Warehouse, days: int = 30, now: Optional[datetime] = None, sourc
         tools=queries.tool_usage(wh, window),
         costliest_runs=queries.top_runs(wh, window, "cost_usd", TOP_RUNS),
         slowest_runs=queries.top_runs(wh, window, "run_seconds", TOP_RUNS, completed_only=True),
-        models=queries.model_names(wh),
+        models=models,
         unpriced=queries.unpriced_models(wh),
-        freshness=queries.freshness(wh),
+        unmatched_overrides=[{**r, "similar_models": similar_models(str(r["model"]), models)}
+                             for r in queries.unmatched_price_overrides(wh)],
+        freshness=fresh,
         issues=queries.load_issues(wh, window.start),
         source=source,
     )

@@ -31,7 +31,8 @@ def threads_by_cost(wh: Warehouse, assistant_id: Optional[str], period: Period) 
     """The threads in which the assistant ran in the period, with their runs' cost, usage and failures."""
     rows = wh.rows(f"""
         select thread_id, count(*) as runs, sum(cost_usd) as cost_usd, sum(total_tokens) as total_tokens,
-               count(case when is_terminal and not is_completed then 1 end) as unsuccessful_runs,
+               count(case when is_error then 1 end) as error_runs,
+               count(case when is_terminal and not is_completed then 1 end) as not_completed_runs,
                min(created_at) as first_run_at, max(created_at) as last_run_at
         from {wh.name('fct_runs')}
         where {equals('assistant_id', assistant_id)} and {in_period(period)}
@@ -39,15 +40,16 @@ def threads_by_cost(wh: Warehouse, assistant_id: Optional[str], period: Period) 
         order by cost_usd desc nulls last, runs desc, thread_id
     """)
     return [{**r, "runs": integer(r["runs"]), "cost_usd": rounded(r["cost_usd"], 4),
-             "total_tokens": integer(r["total_tokens"]), "unsuccessful_runs": integer(r["unsuccessful_runs"])}
+             "total_tokens": integer(r["total_tokens"]), "error_runs": integer(r["error_runs"]),
+             "not_completed_runs": integer(r["not_completed_runs"])}
             for r in rows]
 
 
 def runs_by_cost(wh: Warehouse, thread_id: str, period: Period) -> List[Row]:
     """The thread's runs in the period: outcome, timings, usage, cost, steps and tool calls."""
     rows = wh.rows(f"""
-        select run_id, model, status, last_error_code, created_at, queue_seconds, run_seconds, prompt_tokens,
-               completion_tokens, total_tokens, cost_usd, steps, tool_calls, failed_steps
+        select run_id, model, status, last_error_code, created_at, queue_seconds, run_seconds, input_tokens,
+               output_tokens, total_tokens, cost_usd, cost_basis, steps, tool_calls, failed_steps
         from {wh.name('fct_runs')}
         where {equals('thread_id', thread_id)} and {in_period(period)}
         order by cost_usd desc nulls last, created_at, run_id
@@ -68,8 +70,8 @@ def run(wh: Warehouse, run_id: str) -> Optional[Row]:
 def steps(wh: Warehouse, run_id: str) -> List[Row]:
     """The run's steps in the order they were created, with their outcome, timing, usage and cost."""
     rows = wh.rows(f"""
-        select step_id, step_type, status, last_error_code, created_at, ended_at, step_seconds, prompt_tokens,
-               completion_tokens, total_tokens, cost_usd, tool_call_count
+        select step_id, step_type, status, last_error_code, created_at, ended_at, step_seconds, input_tokens,
+               output_tokens, total_tokens, cost_usd, tool_call_count
         from {wh.name('fct_run_steps')}
         where run_id = {sql_string(run_id)}
         order by created_at, step_id

@@ -108,19 +108,25 @@ def headline_card(h: Headline, daily_cost: List[float]) -> str:
     """One headline period: cost in large print, then tokens, runs and failure rate, each with its change."""
     cur, prev = h.current, h.previous
     cost_change = change(cur.cost_usd, prev.cost_usd)
+    def rate_trend(now: Optional[float], before: Optional[float]) -> str:
+        return _trend(None if now is None or before is None else now - before, True, flat=0.0005)
+
     rows: List[Tuple[str, str, str, str]] = [
         ("Tokens", fmt.compact(cur.total_tokens), fmt.signed_pct(change(cur.total_tokens, prev.total_tokens)),
          _trend(change(cur.total_tokens, prev.total_tokens), None)),
         ("Runs", fmt.count(cur.runs), fmt.signed_pct(change(cur.runs, prev.runs)), _trend(change(cur.runs, prev.runs), None)),
-        ("Failure rate", fmt.pct(cur.failure_rate), fmt.points(cur.failure_rate, prev.failure_rate),
-         _trend(None if cur.failure_rate is None or prev.failure_rate is None else cur.failure_rate - prev.failure_rate,
-                True, flat=0.0005)),
+        ("Error rate", fmt.pct(cur.error_rate), fmt.points(cur.error_rate, prev.error_rate),
+         rate_trend(cur.error_rate, prev.error_rate)),
+        ("Not completed", fmt.pct(cur.not_completed_rate), fmt.points(cur.not_completed_rate, prev.not_completed_rate),
+         rate_trend(cur.not_completed_rate, prev.not_completed_rate)),
     ]
     tips = {
-        "Tokens": f"prompt {cur.prompt_tokens:,} + completion {cur.completion_tokens:,}; before: {prev.total_tokens:,}",
+        "Tokens": f"input {cur.input_tokens:,} + output {cur.output_tokens:,}; before: {prev.total_tokens:,}",
         "Runs": f"{cur.terminal_runs:,} ended; before: {prev.runs:,}",
-        "Failure rate": f"{cur.unsuccessful_runs:,} of {cur.terminal_runs:,} ended runs did not complete; "
-                        f"before: {fmt.pct(prev.failure_rate)}",
+        "Error rate": f"{cur.error_runs:,} of {cur.terminal_runs:,} ended runs failed or expired; "
+                      f"before: {fmt.pct(prev.error_rate)}",
+        "Not completed": f"{cur.not_completed_runs:,} of {cur.terminal_runs:,} ended runs did not complete (failed, "
+                         f"expired, cancelled or incomplete); before: {fmt.pct(prev.not_completed_rate)}",
     }
     body = "".join(f'<tr title="{esc(tips[name])}"><td>{esc(name)}</td><td>{esc(value)}</td>'
                    f'<td class="{cls}">{esc(delta)}</td></tr>' for name, value, delta, cls in rows)
@@ -129,11 +135,41 @@ def headline_card(h: Headline, daily_cost: List[float]) -> str:
         spark = '<div class="spark">' + sparkline(daily_cost, "#4269d0", label=f"Daily cost, {h.label.lower()}") + "</div>"
     partial = (f'<div class="vs">* without {fmt.compact(cur.unpriced_total_tokens)} tokens of unpriced models</div>'
                if cur.cost_is_partial and cur.cost_usd is not None else "")
+    kind = cost_kind(cur)
+    if kind:
+        partial += f'<div class="vs" title="{esc(COST_KIND_TIP)}">{esc(kind)}</div>'
     return (f'<div class="card kpi"><h3>{esc(h.label)}<span>{esc(h.period.label())}</span></h3>'
             f'<div class="big" title="Cost of the runs created in the period">{esc(_cost_text(cur))}</div>'
             f'<div class="vs"><span class="{_trend(cost_change, True)}">{esc(fmt.signed_pct(cost_change))}</span> '
             f'{esc(COMPARED_WITH.get(h.key, "vs the period before"))} ({esc(_cost_text(prev))})</div>'
             f"{partial}{spark}<table>{body}</table></div>")
+
+
+COST_KIND_TIP = ("The Assistants API reports no cached-token detail, so every input token is priced at the full "
+                 "list input rate: the figure is a list-price estimate without cache discounts, an upper bound "
+                 "of what was billed, not an invoice.")
+
+
+def cost_kind(t: Totals) -> str:
+    """Which share of the cost is which kind of figure: `100% list-price estimate (no cache discounts)`."""
+    share = t.list_price_estimate_share
+    if share is None:
+        return ""
+    rest = 1 - share
+    text = f"{fmt.pct(share, 0)} list-price estimate (no cache discounts)"
+    return text + (f", {fmt.pct(rest, 0)} list price with cache discounts" if rest > 0.0005 else "")
+
+
+def partial_day_card(data: ReportData) -> str:
+    """The partial day after yesterday: its figures so far, shown apart and compared with nothing."""
+    a, t = data.anchor, data.partial
+    if a.partial_day is None or t is None:
+        return ""
+    cost = _cost_text(t)
+    return (f'<section class="card banner" id="partial-day"><b>{esc(a.partial_day.isoformat())} is partial</b>: the data '
+            f"covers it only up to {esc(fmt.timestamp(a.observed_until))}, so it is left out of the periods above and "
+            f"compared with nothing. So far: {esc(cost)} · {esc(fmt.count(t.runs))} runs · "
+            f"{esc(fmt.compact(t.total_tokens))} tokens · error rate {esc(fmt.pct(t.error_rate))}.</section>")
 
 
 def _daily_cost(data: ReportData, h: Headline) -> List[float]:
@@ -153,6 +189,13 @@ def _warnings(data: ReportData) -> str:
             f"{esc(fmt.compact(r['total_tokens']))} tokens between {esc(r['first_run_date'])} and "
             f"{esc(r['last_run_date'])} are in no cost figure. Add it to <code>sql/seeds/price_overrides.csv</code> "
             f"and run <code>runsteps models</code>.</li>")
+    for r in data.unmatched_overrides:
+        dates = ("" if r["valid_from_date"] is None and r["valid_to_date"] is None
+                 else f" ({r['valid_from_date'] or '…'} to {r['valid_to_date'] or '…'})")
+        hint = (f" Runs report {', '.join(r['similar_models'])}: name the model exactly as they do."
+                if r["similar_models"] else " Check the model name and the dates.")
+        items.append(f"<li><b>The price override for {esc(r['model'])}</b>{esc(dates)}, line {esc(r['line'])} of the "
+                     f"overrides file, matches no run and changes no cost.{esc(hint)}</li>")
     issues = data.issues
     if issues.total:
         items.append(f"<li><b>{fmt.count(issues.total)} row{'s' if issues.total != 1 else ''} in "
@@ -192,11 +235,15 @@ def _banner(data: ReportData) -> str:
     if a.last_data_day is None:
         return ('<div class="banner">No runs in the warehouse yet. Load some with <code>runsteps load</code>, '
                 'then run <code>runsteps models</code> and this report again.</div>')
-    if a.anchored_on_data:
+    if a.is_stale:
         days = (a.now.date() - a.last_data_day).days
         return (f'<div class="banner"><b>The data ends on {esc(a.last_data_day.isoformat())}</b>, {days} days before '
                 f"today ({esc(a.now.date().isoformat())}). So that the figures mean something, this report treats "
-                f"that day as “yesterday” and every period ends with it.</div>")
+                f"the last complete day of the data, {esc(a.last_complete_day.isoformat())}, as “yesterday” and every "
+                f"period ends with it.</div>")
+    if a.anchored_on_data:
+        return (f'<div class="banner"><b>The data is complete only up to {esc(fmt.timestamp(a.observed_until))}</b> '
+                f"(no load since): “yesterday” is the last complete day, {esc(a.last_complete_day.isoformat())}.</div>")
     return ""
 
 
@@ -274,13 +321,20 @@ FOOTER = """
 <footer><b>How the figures are made</b>
 <dl>
 <dt>Day</dt><dd>The UTC date a run was created; a run's steps and tool calls count on its day.</dd>
-<dt>Cost</dt><dd>Each run's own prompt and completion tokens at its model's price on that day
+<dt>Cost</dt><dd>Each run's own input and output tokens at its model's price at the moment the run was created
 (<code>analytics.fct_runs.cost_usd</code>; prices from genai-prices or
-<code>sql/seeds/price_overrides.csv</code>). Step usage is never added on top: it is the same tokens.</dd>
+<code>sql/seeds/price_overrides.csv</code>). Step usage is never added on top: it is the same tokens.
+<b>Assistants API costs are a list-price estimate without cache discounts</b>: the API reports no cached-token
+detail, so every input token is priced at the full input rate. The figure is an upper bound of the bill, not an
+invoice; each card says which share of its cost is such an estimate.</dd>
 <dt>Tokens, runs</dt><dd>All runs created in the period, including runs still open (their usage counts once they
 end).</dd>
-<dt>Failure rate</dt><dd>Ended runs that failed, expired, were cancelled or were incomplete, over all ended runs
-(<code>analytics.rpt_failure_rates</code>).</dd>
+<dt>Error rate</dt><dd>Ended runs that failed or expired, over all ended runs
+(<code>analytics.rpt_failure_rates.error_rate</code>).</dd>
+<dt>Not completed</dt><dd>Ended runs that failed, expired, were cancelled or were incomplete, over all ended runs
+(<code>not_completed_rate</code>): a cancel or a token limit is no error, but gave no full answer.</dd>
+<dt>Yesterday</dt><dd>The last complete UTC day the data covers; a day the data covers only in part is shown
+apart and never compared.</dd>
 <dt>Tool failures</dt><dd>A tool call has no status of its own: it failed when its step failed
 (<code>analytics.rpt_tool_usage</code>).</dd>
 <dt>Changes</dt><dd>Each period against the one of the same length just before it.</dd>
@@ -309,6 +363,7 @@ generated {esc(fmt.timestamp(data.anchor.now))}</p>
 {_banner(data)}
 {_warnings(data)}
 <section class="grid3" id="headlines">{cards}</section>
+{partial_day_card(data)}
 <section class="card" id="daily-cost">
 <h2>Daily cost by model</h2>
 <p class="sub">{esc(fmt.money(totals.cost_usd) if totals.cost_usd is not None else 'unpriced')} over {esc(window_text)};
@@ -324,9 +379,10 @@ hover a bar for the exact amount.</p>
 {charts['tools'].html()}{_functions_table(data)}</div>
 </section>
 <section class="card" id="failures">
-<h2>Failure rate by day and error code</h2>
-<p class="sub">{esc(fmt.pct(totals.failure_rate))} of ended runs did not complete over the chart window; each part of a
-bar is one reason.</p>
+<h2>Runs that did not complete, by day and reason</h2>
+<p class="sub">Error rate {esc(fmt.pct(totals.error_rate))} (failed or expired) and not-completed rate
+{esc(fmt.pct(totals.not_completed_rate))} (also cancelled or incomplete) of ended runs over the chart window; each part
+of a bar is one reason.</p>
 {charts['failures'].html()}
 </section>
 <section class="card" id="costliest"><h2>Costliest runs</h2>

@@ -29,14 +29,16 @@ from .warehouse import Row, Warehouse
 
 @dataclass(frozen=True)
 class UsageRow:
-    """One row of `rpt_daily_usage`: a day, an assistant, a model.
+    """One row of `rpt_daily_usage` (summed over APIs): a day, an assistant, a model.
 
     Attributes:
         run_date, assistant_id, model: the grain.
         runs: runs created that day; terminal_runs: those that ended.
-        prompt_tokens, completion_tokens, total_tokens: the runs' own usage.
+        input_tokens, output_tokens, total_tokens: the runs' own usage.
         cost_usd: priced cost; None when unpriced or without usage yet.
         unpriced_total_tokens: tokens that `cost_usd` cannot price.
+        list_price_estimate_cost_usd: the part of `cost_usd` priced without cached-token detail (all
+            input at the full rate: every assistants run); None when there is none.
     """
 
     run_date: date
@@ -44,20 +46,25 @@ class UsageRow:
     model: Optional[str]
     runs: int
     terminal_runs: int
-    prompt_tokens: int
-    completion_tokens: int
+    input_tokens: int
+    output_tokens: int
     total_tokens: int
     cost_usd: Optional[float]
     unpriced_total_tokens: int
+    list_price_estimate_cost_usd: Optional[float] = None
 
 
 @dataclass(frozen=True)
 class FailureRow:
-    """One day of `rpt_failure_rates`, summed over assistants and models."""
+    """One day of `rpt_failure_rates`, summed over APIs, assistants and models.
+
+    `error_runs` are failed and expired runs; `not_completed_runs` add cancelled and incomplete ones.
+    """
 
     run_date: date
     terminal_runs: int
-    unsuccessful_runs: int
+    error_runs: int
+    not_completed_runs: int
     failed_runs: int
     expired_runs: int
     cancelled_runs: int
@@ -104,29 +111,34 @@ def last_run_day(wh: Warehouse) -> Optional[date]:
 def usage(wh: Warehouse, period: Period) -> List[UsageRow]:
     """`rpt_daily_usage` rows in the period."""
     rows = wh.rows(f"""
-        select run_date, assistant_id, model, runs, terminal_runs, prompt_tokens, completion_tokens,
-               total_tokens, cost_usd, unpriced_total_tokens
+        select run_date, assistant_id, model, sum(runs) as runs, sum(terminal_runs) as terminal_runs,
+               sum(input_tokens) as input_tokens, sum(output_tokens) as output_tokens,
+               sum(total_tokens) as total_tokens, sum(cost_usd) as cost_usd,
+               sum(unpriced_total_tokens) as unpriced_total_tokens,
+               sum(list_price_estimate_cost_usd) as list_price_estimate_cost_usd
         from {wh.name('rpt_daily_usage')}
         where {in_period(period)}
+        group by run_date, assistant_id, model
     """)
     return [UsageRow(day_of(r["run_date"]), r["assistant_id"], r["model"], integer(r["runs"]),
-                     integer(r["terminal_runs"]), integer(r["prompt_tokens"]), integer(r["completion_tokens"]),
-                     integer(r["total_tokens"]), number(r["cost_usd"]), integer(r["unpriced_total_tokens"]))
+                     integer(r["terminal_runs"]), integer(r["input_tokens"]), integer(r["output_tokens"]),
+                     integer(r["total_tokens"]), number(r["cost_usd"]), integer(r["unpriced_total_tokens"]),
+                     number(r["list_price_estimate_cost_usd"]))
             for r in rows]
 
 
 def failures(wh: Warehouse, period: Period) -> List[FailureRow]:
     """Daily outcomes of terminal runs in the period, from `rpt_failure_rates`."""
     rows = wh.rows(f"""
-        select run_date, sum(terminal_runs) as terminal_runs, sum(unsuccessful_runs) as unsuccessful_runs,
-               sum(failed_runs) as failed_runs, sum(expired_runs) as expired_runs,
+        select run_date, sum(terminal_runs) as terminal_runs, sum(error_runs) as error_runs,
+               sum(not_completed_runs) as not_completed_runs, sum(failed_runs) as failed_runs, sum(expired_runs) as expired_runs,
                sum(cancelled_runs) as cancelled_runs, sum(incomplete_runs) as incomplete_runs
         from {wh.name('rpt_failure_rates')}
         where {in_period(period)}
         group by run_date
     """)
-    return [FailureRow(day_of(r["run_date"]), integer(r["terminal_runs"]), integer(r["unsuccessful_runs"]),
-                       integer(r["failed_runs"]), integer(r["expired_runs"]), integer(r["cancelled_runs"]),
+    return [FailureRow(day_of(r["run_date"]), integer(r["terminal_runs"]), integer(r["error_runs"]),
+                       integer(r["not_completed_runs"]), integer(r["failed_runs"]), integer(r["expired_runs"]), integer(r["cancelled_runs"]),
                        integer(r["incomplete_runs"])) for r in rows]
 
 
@@ -181,6 +193,45 @@ def top_runs(wh: Warehouse, period: Period, order_by: str, limit: int = 10, comp
         order by {order_by} desc, run_id
         limit {int(limit)}
     """)
+
+
+def unmatched_price_overrides(wh: Warehouse) -> List[Row]:
+    """`unmatched_price_overrides`: override rows that price no run (none when the mart is not built)."""
+    if not wh.exists("unmatched_price_overrides"):
+        return []
+    return wh.rows(f"""
+        select line, model, valid_from_date, valid_to_date, input_usd_per_mtok, output_usd_per_mtok, note
+        from {wh.name('unmatched_price_overrides')}
+        order by line
+    """)
+
+
+def runs_without_price_interval(wh: Warehouse) -> int:
+    """Runs loaded since prices were last snapshotted: no `model_prices` interval holds their model
+    and created_at. Their cost would read as missing; the report refreshes prices first."""
+    if not wh.exists("runs", raw=True) or not wh.exists("model_prices"):
+        return 0
+    r = wh.rows(f"""
+        select count(*) as runs
+        from {wh.name('runs', raw=True)} r
+        where r.model is not null and r.created_at is not null
+          and not exists (select 1 from {wh.name('model_prices')} p
+                          where p.model = r.model and r.created_at >= p.starts_at and r.created_at < p.ends_at)
+    """)[0]
+    return integer(r["runs"])
+
+
+def observed_until(wh: Warehouse) -> Optional[datetime]:
+    """The latest moment the runs show: the newest created_at, started_at or ended_at of any run.
+
+    The data is known to be complete up to here at least (a run created earlier would be in it).
+    """
+    r = wh.rows(f"""
+        select max(created_at) as created, max(started_at) as started, max(ended_at) as ended
+        from {wh.name('fct_runs')}
+    """)[0]
+    moments = [v for v in (r["created"], r["started"], r["ended"]) if v is not None]
+    return max(moments) if moments else None
 
 
 def model_names(wh: Warehouse) -> List[str]:
@@ -262,29 +313,31 @@ UNSUCCESSFUL_OUTCOMES = (("server_error", "server_error_runs"), ("rate_limit_exc
 
 
 def failures_by_assistant(wh: Warehouse, period: Period) -> List[Row]:
-    """Ended and unsuccessful runs per assistant and model in the period, worst failure rate first.
+    """Ended, errored and not-completed runs per assistant and model in the period, worst error rate first.
 
-    `failure_pct` is unsuccessful over ended runs, in percent to one decimal; None when none ended.
-    From `rpt_failure_rates`.
+    `error_pct` is failed and expired runs over ended runs, `not_completed_pct` adds cancelled and
+    incomplete runs; in percent to one decimal, None when none ended. From `rpt_failure_rates`.
     """
     outcomes = ", ".join(f"sum({mart}) as {name}" for name, mart in UNSUCCESSFUL_OUTCOMES)
     rows = wh.rows(f"""
-        select assistant_id, model, sum(terminal_runs) as ended_runs, sum(unsuccessful_runs) as unsuccessful_runs,
-               {outcomes}
+        select assistant_id, model, sum(terminal_runs) as ended_runs, sum(error_runs) as error_runs,
+               sum(not_completed_runs) as not_completed_runs, {outcomes}
         from {wh.name('rpt_failure_rates')}
         where {in_period(period)}
         group by assistant_id, model
     """)
     out = []
     for r in rows:
-        ended, unsuccessful = integer(r["ended_runs"]), integer(r["unsuccessful_runs"])
+        ended, errors, not_completed = (integer(r["ended_runs"]), integer(r["error_runs"]),
+                                        integer(r["not_completed_runs"]))
         out.append({"assistant_id": r["assistant_id"], "model": r["model"], "ended_runs": ended,
-                    "unsuccessful_runs": unsuccessful,
-                    "failure_pct": round(unsuccessful * 100 / ended, 1) if ended else None,
+                    "error_runs": errors, "error_pct": round(errors * 100 / ended, 1) if ended else None,
+                    "not_completed_runs": not_completed,
+                    "not_completed_pct": round(not_completed * 100 / ended, 1) if ended else None,
                     **{name: integer(r[name]) for name, _ in UNSUCCESSFUL_OUTCOMES}})
     # Worst first; ties by volume, then by name so that the table is the same on every run.
-    return sorted(out, key=lambda r: (r["failure_pct"] is None, -(r["failure_pct"] or 0), -r["ended_runs"],
-                                      r["assistant_id"] or "", r["model"] or ""))
+    return sorted(out, key=lambda r: (r["error_pct"] is None, -(r["error_pct"] or 0), -(r["not_completed_pct"] or 0),
+                                      -r["ended_runs"], r["assistant_id"] or "", r["model"] or ""))
 
 
 # --- freshness and warnings: the raw tables ------------------------------------------------------

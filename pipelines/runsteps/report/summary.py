@@ -7,12 +7,15 @@ Example::
     Cost:         yesterday $41.07 (+6.1%) | 7 days $270.12 (-2.4%) | 30 days $1,136.50 (+9.8%)
     Tokens:       yesterday 3.12M (+4.0%) | 7 days 21.4M (-1.2%) | 30 days 88.9M (+7.5%)
     Runs:         yesterday 512 (+3.2%) | 7 days 3,480 (+0.4%) | 30 days 14,122 (+5.0%)
-    Failure rate: yesterday 3.9% (+0.4 pp) | 7 days 4.2% (-0.1 pp) | 30 days 4.0% (+0.3 pp)
+    Error rate:   yesterday 2.1% (+0.2 pp) | 7 days 2.4% (-0.1 pp) | 30 days 2.2% (+0.1 pp)
+    Not completed: yesterday 3.9% (+0.4 pp) | 7 days 4.2% (-0.1 pp) | 30 days 4.0% (+0.3 pp)
+    Cost kind:    100% list-price estimate (no cache discounts): Assistants API usage has no cached-token detail
     Top assistants (30 days): asst_abc $412.30 (36%), asst_def $301.02 (26%), asst_ghi $150.00 (13%)
     Warnings: 1 model without a price (acme-internal-llm-v1: 4.1M tokens not in any cost); 3 rows in load_issues
     Data: last load 2026-11-24 03:15 UTC; 40 of 40 threads polled; 2 runs still open
 
-Changes compare each period with the one of the same length just before it.
+Changes compare each period with the one of the same length just before it. "yesterday" is the last
+complete UTC day; a partial day after it gets a `Partial:` line of its own, compared with nothing.
 """
 
 from __future__ import annotations
@@ -46,9 +49,12 @@ def summary_text(data: ReportData) -> str:
     yesterday = hs[0].period.start if hs else anchor.today
     lines = [f"runsteps report for {yesterday.isoformat()} (UTC); charts cover {data.window.start.isoformat()} - "
              f"{data.window.last.isoformat()}"]
-    if anchor.anchored_on_data:
+    if anchor.is_stale:
         lines.append(f"NOTE: the data ends on {anchor.last_data_day}, {(anchor.now.date() - anchor.last_data_day).days} "
-                     f"days before today; 'yesterday' is that day.")
+                     f"days before today; 'yesterday' is its last complete day, {anchor.last_complete_day}.")
+    elif anchor.anchored_on_data:
+        lines.append(f"NOTE: the data is complete only up to {fmt.timestamp(anchor.observed_until)} (no load since); "
+                     f"'yesterday' is {anchor.last_complete_day}.")
     if anchor.last_data_day is None:
         lines.append("No runs in the warehouse yet: load some with `runsteps load`.")
     lines += [
@@ -56,9 +62,19 @@ def summary_text(data: ReportData) -> str:
         _line("Tokens:", hs, lambda t: fmt.compact(t.total_tokens),
               lambda h: fmt.signed_pct(change(h.current.total_tokens, h.previous.total_tokens))),
         _line("Runs:", hs, lambda t: fmt.count(t.runs), lambda h: fmt.signed_pct(change(h.current.runs, h.previous.runs))),
-        _line("Failure rate:", hs, lambda t: fmt.pct(t.failure_rate),
-              lambda h: fmt.points(h.current.failure_rate, h.previous.failure_rate)),
+        _line("Error rate:", hs, lambda t: fmt.pct(t.error_rate),
+              lambda h: fmt.points(h.current.error_rate, h.previous.error_rate)),
+        _line("Not completed:", hs, lambda t: fmt.pct(t.not_completed_rate),
+              lambda h: fmt.points(h.current.not_completed_rate, h.previous.not_completed_rate)),
     ]
+    kind = _cost_kind(data)
+    if kind:
+        lines.append(f"{'Cost kind:':<14}{kind}")
+    if anchor.partial_day is not None and data.partial is not None:
+        p = data.partial
+        lines.append(f"{'Partial:':<14}{anchor.partial_day} through {fmt.timestamp(anchor.observed_until)}: "
+                     f"{_cost(p)}, {fmt.count(p.runs)} runs, {fmt.compact(p.total_tokens)} tokens "
+                     f"(an incomplete day, not compared)")
     top = _top_assistants(data)
     if top:
         lines.append(f"Top assistants ({data.window.days} days): {top}")
@@ -70,6 +86,20 @@ def summary_text(data: ReportData) -> str:
     lines.append(f"Data: last load {fmt.timestamp(fresh.last_load_at)}; {fresh.threads_polled_recently} of {live} "
                  f"threads polled; {fresh.open_runs} run{'s' if fresh.open_runs != 1 else ''} still open")
     return "\n".join(lines)
+
+
+def _cost_kind(data: ReportData) -> str:
+    """What kind of figure the 30-day cost is, by share (the longest headline period)."""
+    if not data.headlines:
+        return ""
+    t = data.headlines[-1].current
+    share = t.list_price_estimate_share
+    if share is None:
+        return ""
+    text = f"{fmt.pct(share, 0)} list-price estimate (no cache discounts)"
+    if share > 0.9995:
+        return text + ": Assistants API usage has no cached-token detail, so all input is at the full rate"
+    return text + f", {fmt.pct(1 - share, 0)} list price with cache discounts"
 
 
 def _top_assistants(data: ReportData, n: int = 3) -> str:
@@ -90,6 +120,9 @@ def warning_phrases(data: ReportData) -> List[str]:
                           for r in data.unpriced[:3])
         n = len(data.unpriced)
         out.append(f"{n} model{'s' if n != 1 else ''} without a price ({names} not in any cost)")
+    for r in data.unmatched_overrides:
+        hint = f" (runs report {', '.join(r['similar_models'])})" if r["similar_models"] else ""
+        out.append(f"price override {r['model']} (line {r['line']}) matches no run{hint}")
     if data.issues.total:
         out.append(f"{data.issues.total} row{'s' if data.issues.total != 1 else ''} in load_issues "
                    f"({data.issues.since_start} since {data.window.start.isoformat()})")

@@ -1,0 +1,132 @@
+-- assert_usage_and_cost_add_up
+-- Returns: one row per check that fails, with the two sides:
+--   - fct_runs has as many rows as the raw runs (no fan-out from the price or step joins);
+--   - rpt_daily_usage adds up to fct_runs: runs, input, output and total tokens, and cost;
+--   - input_tokens + output_tokens = total_tokens for every run with usage;
+--   - each run's cost is the sum of its cost classes (input + cached input + output).
+-- Why: the finance figures are sums of these marts; a join that duplicates or drops a run, or a
+--   cost class that goes missing, would move the totals without any error.
+with
+
+raw_runs as (
+
+    select * from analytics.stg_runs
+
+),
+
+runs as (
+
+    select * from analytics.fct_runs
+
+),
+
+daily as (
+
+    select * from analytics.rpt_daily_usage
+
+),
+
+run_totals as (
+
+    select
+        count(*) as runs,
+        coalesce(sum(input_tokens), 0) as input_tokens,
+        coalesce(sum(output_tokens), 0) as output_tokens,
+        coalesce(sum(total_tokens), 0) as total_tokens,
+        coalesce(sum(cost_usd), 0) as cost_usd
+
+    from runs
+
+),
+
+daily_totals as (
+
+    select
+        coalesce(sum(runs), 0) as runs,
+        coalesce(sum(input_tokens), 0) as input_tokens,
+        coalesce(sum(output_tokens), 0) as output_tokens,
+        coalesce(sum(total_tokens), 0) as total_tokens,
+        coalesce(sum(cost_usd), 0) as cost_usd
+
+    from daily
+
+),
+
+raw_totals as (
+
+    select count(*) as runs from raw_runs
+
+),
+
+checks as (
+
+    select 'fct_runs rows = raw runs' as check_name, cast(run_totals.runs as double) as left_side,
+        cast(raw_totals.runs as double) as right_side
+    from run_totals cross join raw_totals
+
+    union all
+
+    select 'rpt_daily_usage runs = fct_runs', cast(daily_totals.runs as double), cast(run_totals.runs as double)
+    from run_totals cross join daily_totals
+
+    union all
+
+    select 'rpt_daily_usage input_tokens = fct_runs', cast(daily_totals.input_tokens as double),
+        cast(run_totals.input_tokens as double)
+    from run_totals cross join daily_totals
+
+    union all
+
+    select 'rpt_daily_usage output_tokens = fct_runs', cast(daily_totals.output_tokens as double),
+        cast(run_totals.output_tokens as double)
+    from run_totals cross join daily_totals
+
+    union all
+
+    select 'rpt_daily_usage total_tokens = fct_runs', cast(daily_totals.total_tokens as double),
+        cast(run_totals.total_tokens as double)
+    from run_totals cross join daily_totals
+
+    union all
+
+    select 'rpt_daily_usage cost_usd = fct_runs', cast(daily_totals.cost_usd as double), cast(run_totals.cost_usd as double)
+    from run_totals cross join daily_totals
+
+),
+
+failed_checks as (
+
+    select check_name, left_side, right_side
+    from checks
+    where abs(left_side - right_side) > 0.000001
+
+),
+
+token_classes as (
+
+    select
+        'run ' || run_id || ': input + output tokens = total_tokens' as check_name,
+        cast(input_tokens + output_tokens as double) as left_side,
+        cast(total_tokens as double) as right_side
+    from runs
+    where total_tokens is not null and input_tokens + output_tokens <> total_tokens
+
+),
+
+cost_classes as (
+
+    select
+        'run ' || run_id || ': cost classes add up to cost_usd' as check_name,
+        input_cost_usd + coalesce(cached_input_cost_usd, 0) + output_cost_usd as left_side,
+        cost_usd as right_side
+    from runs
+    where cost_usd is not null
+        and abs(input_cost_usd + coalesce(cached_input_cost_usd, 0) + output_cost_usd - cost_usd) > 0.000000001
+
+)
+
+select * from failed_checks
+union all
+select * from token_classes
+union all
+select * from cost_classes
