@@ -2,19 +2,24 @@
 
 The genai-prices figures below are literals taken from genai-prices 0.2.3's data (OpenAI's list):
 gpt-4o $2.50 / $10.00 per million input / output tokens; o3 $10 / $40 until 2025-06-09 and
-$2 / $8 from 2025-06-10 on.
+$2 / $8 from 2025-06-10 on; deepseek-chat $0.27 / $1.10 from 00:30 to 16:30 UTC, $0.135 / $0.55
+otherwise.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import Optional
 
 import pytest
 
-from runsteps.models import build_models, refresh_model_prices
+from openai_assistants import export_source
+from runsteps.loading import run_load
+from runsteps.models import build_models, ensure_model_prices, refresh_model_prices
+from runsteps.report import write_report
+from tests.helpers import run_cli
 from runsteps.models.price_lookup import (
     OVERRIDE_SOURCE,
     PriceOverridesError,
@@ -187,3 +192,97 @@ def test_a_priced_run_without_usage_yet_has_no_cost_yet(tmp_path: Path) -> None:
 
     assert warehouse.rows("select is_priced, cost_usd from analytics.fct_runs") == [{"is_priced": True, "cost_usd": None}]
     assert warehouse.rows("select * from analytics.unpriced_models") == []
+
+
+# --- prices at the run's moment, not at 00:00 of its day ---------------------------------------------
+
+
+def test_a_run_is_priced_at_its_own_time_of_day(tmp_path: Path) -> None:
+    """deepseek-chat has off-peak hours in genai-prices 0.2.3: $0.27 / $1.10 per million input / output
+    tokens from 00:30 to 16:30 UTC, $0.135 / $0.55 otherwise. Priced at 00:00 UTC of the day (as before),
+    all three runs below would cost the off-peak $0.685."""
+    runs = [api_run(f"run_{hour[:2]}", model="deepseek-chat", created_at=f"2026-08-19T{hour}",
+                    usage=(MILLION, MILLION, 2 * MILLION)) for hour in ("00:15:00", "10:00:00", "20:00:00")]
+    export = write_export(tmp_path / "export", runs, [api_message_step(f"step_{r['id']}", r) for r in runs])
+    warehouse = duckdb_warehouse(tmp_path / "w.duckdb", export)
+
+    build_models(warehouse.pipeline)
+
+    assert warehouse.rows("select run_id, cost_usd from analytics.fct_runs order by run_id") == [
+        {"run_id": "run_00", "cost_usd": pytest.approx(0.135 + 0.55)},   # 00:15, before the peak starts
+        {"run_id": "run_10", "cost_usd": pytest.approx(0.27 + 1.10)},    # 10:00, peak
+        {"run_id": "run_20", "cost_usd": pytest.approx(0.135 + 0.55)},   # 20:00, off-peak again
+    ]
+    assert warehouse.rows("select cost_usd from analytics.fct_run_steps order by step_id") == [
+        {"cost_usd": pytest.approx(0.685)}, {"cost_usd": pytest.approx(1.37)}, {"cost_usd": pytest.approx(0.685)}]
+    # the day is cut where the price changes, so each interval has one price
+    intervals = warehouse.rows("select cast(starts_at as varchar) as starts_at, cast(ends_at as varchar) as ends_at, "
+                               "input_usd_per_mtok from analytics.model_prices order by starts_at")
+    assert [(r["starts_at"][11:16], r["ends_at"][11:16], r["input_usd_per_mtok"]) for r in intervals] == [
+        ("00:00", "00:30", 0.135), ("00:30", "16:30", 0.27), ("16:30", "00:00", 0.135)]
+
+
+# --- overrides that match nothing ------------------------------------------------------------------
+
+
+def test_an_override_that_matches_no_run_is_a_warning(tmp_path: Path) -> None:
+    """Runs report gpt-4o-2024-08-06. An override for gpt-4o (the name in the docs' old example) and one
+    for the right name on days without runs change no cost: the build and the report say so."""
+    export = one_run_export(tmp_path / "export", "gpt-4o-2024-08-06", "2025-03-03T12:00:00")
+    warehouse = duckdb_warehouse(tmp_path / "w.duckdb", export)
+    overrides = write_csv(tmp_path / "prices.csv", "gpt-4o,,,2.00,8.00,negotiated",
+                          "gpt-4o-2024-08-06,2024-01-01,2024-12-31,1.00,4.00,last year")
+
+    result = build_models(warehouse.pipeline, price_overrides=overrides)
+
+    assert result.warnings == [
+        "price override gpt-4o (line 2) matches no run; runs report gpt-4o-2024-08-06",
+        "price override gpt-4o-2024-08-06 2024-01-01..2024-12-31 (line 3) matches no run",
+    ]
+    assert warehouse.rows("select line, model from analytics.unmatched_price_overrides order by line") == [
+        {"line": 2, "model": "gpt-4o"}, {"line": 3, "model": "gpt-4o-2024-08-06"}]
+    # the run keeps genai-prices' gpt-4o price: $2.50 + $10.00
+    assert warehouse.rows("select cost_usd, price_source from analytics.fct_runs") == [
+        {"cost_usd": pytest.approx(12.5), "price_source": "genai-prices 0.2.3"}]
+
+    summary = write_report(warehouse.pipeline, tmp_path / "r.html", now=datetime(2025, 3, 5, 6, tzinfo=timezone.utc))
+    assert "price override gpt-4o (line 2) matches no run (runs report gpt-4o-2024-08-06)" in summary
+    html = (tmp_path / "r.html").read_text()
+    assert "The price override for gpt-4o</b>" in html and "Runs report gpt-4o-2024-08-06" in html
+
+    # an override that matches is no warning
+    fixed = write_csv(tmp_path / "fixed.csv", "gpt-4o-2024-08-06,2025-01-01,,2.00,8.00,negotiated EA price")
+    assert build_models(warehouse.pipeline, price_overrides=fixed).warnings == []
+    assert warehouse.rows("select cost_usd from analytics.fct_runs") == [{"cost_usd": pytest.approx(10.0)}]
+
+
+def test_the_models_command_prints_the_warning(tmp_path: Path) -> None:
+    export = one_run_export(tmp_path / "export", "gpt-4o-2024-08-06", "2025-03-03T12:00:00")
+    db = tmp_path / "w.duckdb"
+    warehouse = duckdb_warehouse(db, export, pipeline_name="runsteps")
+    overrides = write_csv(tmp_path / "prices.csv", "gpt-4o,,,2.00,8.00,negotiated")
+
+    result = run_cli("models", "--db", str(db), "--pipelines-dir", str(warehouse.pipeline.pipelines_dir),
+                     "--price-overrides", str(overrides))
+
+    assert result.code == 0, result.err
+    assert "warning: price override gpt-4o (line 2) matches no run; runs report gpt-4o-2024-08-06" in result.out
+
+
+def test_a_refresh_keeps_the_overrides_of_the_last_build(tmp_path: Path) -> None:
+    """The report's refresh prices with the overrides `models --price-overrides FILE` stored, not the
+    shipped CSV: a run loaded later is priced as the build would price it."""
+    export = one_run_export(tmp_path / "export", "gpt-4o-2024-08-06", "2025-03-03T12:00:00")
+    warehouse = duckdb_warehouse(tmp_path / "w.duckdb", export)
+    build_models(warehouse.pipeline, price_overrides=write_csv(tmp_path / "p.csv", "gpt-4o-2024-08-06,,,1,4,EA"))
+    later = api_run("run_2", model="gpt-4o-2024-08-06", created_at="2025-03-09T12:00:00",
+                    usage=(MILLION, MILLION, 2 * MILLION))
+    run_load(warehouse.pipeline, export_source(str(write_export(tmp_path / "export2", [later],
+                                                                  [api_message_step("step_2", later)]))))
+
+    snapshot = ensure_model_prices(warehouse.pipeline)
+
+    assert snapshot is not None and ensure_model_prices(warehouse.pipeline) is None  # once is enough
+    assert warehouse.rows("select run_id, cost_usd, price_source from analytics.fct_runs order by run_id") == [
+        {"run_id": "run_1", "cost_usd": pytest.approx(5.0), "price_source": "override"},
+        {"run_id": "run_2", "cost_usd": pytest.approx(5.0), "price_source": "override"}]
