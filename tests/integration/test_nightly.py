@@ -18,7 +18,7 @@ def test_nightly_loads_builds_and_reports(db, tmp_path):
         runs = emu.world.expected()["tables"]["runs"]
     assert f"{runs} runs" in result.out            # the load's line
     assert "built " in result.out and "models" in result.out
-    assert "Cost:" in result.out and "Failure rate:" in result.out  # the summary
+    assert "Cost:" in result.out and "Error rate:" in result.out and "Not completed:" in result.out  # the summary
     assert out.exists() and "<svg" in out.read_text()
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute("select sum(runs) from analytics.rpt_daily_usage").fetchall()[0][0] == runs
