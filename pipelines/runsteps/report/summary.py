@@ -4,12 +4,13 @@ A handful of lines, plain ASCII apart from names that come from the data, each r
 Example::
 
     runsteps report for 2026-11-23 (UTC); charts cover 2026-10-25 - 2026-11-23
-    Cost:         yesterday $41.07 (+6.1%) | 7 days $270.12 (-2.4%) | 30 days $1,136.50 (+9.8%)
-    Tokens:       yesterday 3.12M (+4.0%) | 7 days 21.4M (-1.2%) | 30 days 88.9M (+7.5%)
-    Runs:         yesterday 512 (+3.2%) | 7 days 3,480 (+0.4%) | 30 days 14,122 (+5.0%)
-    Error rate:   yesterday 2.1% (+0.2 pp) | 7 days 2.4% (-0.1 pp) | 30 days 2.2% (+0.1 pp)
+    Cost:          yesterday $41.07 (+6.1%) | 7 days $270.12 (-2.4%) | 30 days $1,136.50 (+9.8%)
+    Tokens:        yesterday 3.12M (+4.0%) | 7 days 21.4M (-1.2%) | 30 days 88.9M (+7.5%)
+    Runs:          yesterday 512 (+3.2%) | 7 days 3,480 (+0.4%) | 30 days 14,122 (+5.0%)
+    Error rate:    yesterday 2.1% (+0.2 pp) | 7 days 2.4% (-0.1 pp) | 30 days 2.2% (+0.1 pp)
     Not completed: yesterday 3.9% (+0.4 pp) | 7 days 4.2% (-0.1 pp) | 30 days 4.0% (+0.3 pp)
-    Cost kind:    100% list-price estimate (no cache discounts): Assistants API usage has no cached-token detail
+    Cost kind:     100% list-price estimate (no cache discounts): Assistants API usage has no cached-token ...
+    Partial:       2026-11-24 through 2026-11-24 03:02 UTC: $5.10, 61 runs, 0.4M tokens (an incomplete day, ...)
     Top assistants (30 days): asst_abc $412.30 (36%), asst_def $301.02 (26%), asst_ghi $150.00 (13%)
     Warnings: 1 model without a price (acme-internal-llm-v1: 4.1M tokens not in any cost); 3 rows in load_issues
     Data: last load 2026-11-24 03:15 UTC; 40 of 40 threads polled; 2 runs still open
@@ -28,6 +29,8 @@ from .data import ReportData
 from .figures import Headline, Totals, change
 from .periods import as_utc
 
+# The width of the line titles, so that the figures line up.
+LABEL_WIDTH = 15
 SHORT_LABELS = {"yesterday": "yesterday", "last_7_days": "7 days", "last_30_days": "30 days"}
 
 
@@ -39,7 +42,7 @@ def _cost(t: Totals) -> str:
 
 def _line(title: str, headlines: List[Headline], value, delta) -> str:
     parts = [f"{SHORT_LABELS.get(h.key, h.label)} {value(h.current)} ({delta(h)})" for h in headlines]
-    return f"{title:<14}" + " | ".join(parts)
+    return f"{title:<{LABEL_WIDTH}}" + " | ".join(parts)
 
 
 def summary_text(data: ReportData) -> str:
@@ -69,10 +72,10 @@ def summary_text(data: ReportData) -> str:
     ]
     kind = _cost_kind(data)
     if kind:
-        lines.append(f"{'Cost kind:':<14}{kind}")
+        lines.append(f"{'Cost kind:':<{LABEL_WIDTH}}{kind}")
     if anchor.partial_day is not None and data.partial is not None:
         p = data.partial
-        lines.append(f"{'Partial:':<14}{anchor.partial_day} through {fmt.timestamp(anchor.observed_until)}: "
+        lines.append(f"{'Partial:':<{LABEL_WIDTH}}{anchor.partial_day} through {fmt.timestamp(anchor.observed_until)}: "
                      f"{_cost(p)}, {fmt.count(p.runs)} runs, {fmt.compact(p.total_tokens)} tokens "
                      f"(an incomplete day, not compared)")
     top = _top_assistants(data)
