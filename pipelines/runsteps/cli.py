@@ -179,6 +179,10 @@ def cmd_nightly(args: argparse.Namespace) -> int:
     print(build(options.warehouse, ModelsOptions(price_overrides=overrides), pipeline=pipeline).describe())
     print(report(options.warehouse, ReportOptions(out=Path(args.out), days=args.days), pipeline=pipeline))
     print(f"report written to {Path(args.out).resolve()}")
+    if args.publish:
+        from .commands import publish_snapshot
+
+        print(f"snapshot published to {publish_snapshot(options.warehouse, Path(args.publish))}")
     return exit_codes.OK
 
 
@@ -249,11 +253,14 @@ def build_parser() -> argparse.ArgumentParser:
     _add_report_args(p)
 
     p = command("nightly", cmd_nightly, "load + models + report, for cron",
-                ["15 3 * * * cd /srv/runsteps && runsteps nightly --progress none >> nightly.log 2>&1"])
+                ["15 3 * * * cd /srv/runsteps && runsteps nightly --progress none >> nightly.log 2>&1",
+                 "runsteps nightly --publish /srv/bi/runsteps.duckdb   # a read-only copy for BI tools"])
     _add_warehouse_args(p)
     _add_load_args(p)
     _add_report_args(p)
     _add_models_args(p)
+    p.add_argument("--publish", metavar="PATH", help="after a successful run, write a snapshot of the DuckDB file "
+                   "to PATH (atomically), for tools that keep a file open")
 
     p = command("notebook", cmd_notebook, "open the exploration notebook (marimo) on the database", [
         "runsteps notebook --db runsteps.duckdb", "runsteps notebook --mode run   # as a read-only app",

@@ -133,3 +133,32 @@ def report(warehouse: Warehouse, options: ReportOptions = ReportOptions(),
     from .report import write_report
 
     return write_report(pipeline or pipeline_for(warehouse), Path(options.out), days=options.days)
+
+
+def publish_snapshot(warehouse: Warehouse, target: Path) -> Path:
+    """Copy the DuckDB file to `target` for tools that keep a file open (BI tools, the DuckDB CLI).
+
+    The copy is written beside `target` and renamed over it, so a reader sees the old snapshot or the
+    new one, never half of one; a reader holding the old file open keeps reading it undisturbed.
+    """
+    import os
+    import shutil
+
+    import duckdb
+
+    if warehouse.destination and warehouse.destination != "duckdb":
+        raise ConfigError("--publish copies a DuckDB file; with another destination, point your tools at it directly")
+    source = Path(warehouse.db).resolve()
+    target = Path(target).expanduser().resolve()
+    if target == source:
+        raise ConfigError("--publish PATH must differ from --db: the snapshot is a separate file")
+    with duckdb.connect(str(source)) as con:
+        con.execute("CHECKPOINT")  # everything in the file itself, nothing left in the WAL
+    partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
+    try:
+        shutil.copyfile(source, partial)
+        os.replace(partial, target)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise ConfigError(f"cannot publish the snapshot to {target}: {exc.strerror or exc}") from None
+    return target
