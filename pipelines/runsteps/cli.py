@@ -1,8 +1,9 @@
 """The `runsteps` command: load, models, report, nightly, demo, emulate.
 
 Exit codes: 0 success; 1 an unexpected error (a bug: please report it); 2 a configuration or input
-problem (bad key, bad id, bad flag); 3 the provider failed (quota, outage past the retry budget, a
-broken API); 4 another load holds the lock; 5 data tests failed.
+problem (bad key, bad id, bad flag, bad warehouse path or credentials); 3 the provider failed (quota,
+outage past the retry budget, a broken API); 4 busy: another load holds the lock, or another process
+the DuckDB file; 5 data tests failed; 6 the warehouse failed (server unreachable, disk full).
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from typing import Any, Callable, Dict, List, Optional, Sequence
 from openai_assistants.errors import RunstepsError
 
 from . import commands
-
-EXIT_OK, EXIT_BUG, EXIT_CONFIG, EXIT_PROVIDER, EXIT_BUSY, EXIT_DATA_TESTS = 0, 1, 2, 3, 4, 5
+from .dlt_logs import quiet_dlt_loader
+from .exit_codes import EXIT_BUG, EXIT_INTERRUPTED, exit_code_for
+from .warehouse_errors import classify_warehouse_error
 
 
 def _examples(*lines: str) -> str:
@@ -39,6 +41,9 @@ def _add_warehouse_args(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--pipelines-dir", metavar="DIR", default=os.environ.get("RUNSTEPS_PIPELINES_DIR"),
                        help="dlt's working folder (state, load packages); default: beside the DuckDB file "
                             "(PATH.dlt), or ~/.dlt/pipelines for other destinations")
+    group.add_argument("--wait", type=float, default=0.0, metavar="S",
+                       help="if another load holds the pipeline lock, or another process (a notebook, the duckdb "
+                            "CLI) the DuckDB file, wait up to S seconds (default: exit at once, code 4)")
 
 
 def _add_load_args(parser: argparse.ArgumentParser) -> None:
@@ -65,8 +70,6 @@ def _add_load_args(parser: argparse.ArgumentParser) -> None:
                       help="also load file-search result text (can be large)")
     what.add_argument("--from-export", metavar="DIR", help="read a folder of saved JSON responses instead of the API")
     run = parser.add_argument_group("run")
-    run.add_argument("--wait", type=float, default=0.0, metavar="S",
-                     help="if another load holds the lock, wait up to S seconds (default: exit at once, code 4)")
     run.add_argument("--progress", choices=["auto", "bar", "log", "none"], default="auto",
                      help="progress display on stderr (default: bar on a terminal, log lines otherwise)")
 
@@ -147,15 +150,21 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
+    if not args.verbose:
+        quiet_dlt_loader()  # a failed load is told in one line below, not in dlt's job tracebacks
     try:
         return int(args.func(args) or 0)
-    except RunstepsError as exc:
-        print(f"runsteps {args.command}: error: {exc}", file=sys.stderr)
-        return exc.exit_code
     except KeyboardInterrupt:
         print(f"runsteps {args.command}: interrupted; nothing half-done was committed, rerun to continue",
               file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
+    except Exception as exc:
+        # Ours, or a warehouse fault dlt wrapped: one line. Anything else is a bug: its traceback.
+        error = exc if isinstance(exc, RunstepsError) else classify_warehouse_error(exc)
+        if error is None:
+            raise
+        print(f"runsteps {args.command}: error: {error}", file=sys.stderr)
+        return exit_code_for(error)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -15,6 +15,7 @@ from openai_assistants import export_source, parse_shard
 from openai_assistants.errors import RunstepsError
 
 from .loading import build_pipeline, run_load
+from .warehouse_hold import hold_warehouse
 from .progress import Progress
 from .thread_inputs import collect_thread_ids
 
@@ -63,7 +64,11 @@ def do_load(args: argparse.Namespace, pipeline: Optional[dlt.Pipeline] = None, o
     """Run one load and print a short summary; returns the rows loaded per table."""
     out = out or sys.stdout
     pipeline = pipeline or pipeline_for(args)
-    source = make_source(args, pipeline)
+    if args.threads_sql:  # reads the DuckDB file before the load holds it
+        with hold_warehouse(pipeline, args.wait):
+            source = make_source(args, pipeline)
+    else:
+        source = make_source(args, pipeline)
     progress = Progress(args.progress)
     last: Dict[str, Any] = {}
 
@@ -107,16 +112,17 @@ def cmd_models(args: argparse.Namespace) -> int:
     from .models import run_data_tests
 
     pipeline = pipeline_for(args)
-    _build(args, pipeline)
-    if args.test:
-        results = run_data_tests(pipeline)
-        failures = [t for t in results if t.failing_rows]
-        if failures:
-            for test in failures:
-                sample = f"; e.g. {test.sample[0]}" if test.sample else ""
-                print(f"FAIL {test.name}: {test.failing_rows} offending row(s){sample}", file=sys.stderr)
-            raise DataTestsFailed(f"{len(failures)} of {len(results)} data tests failed (see above)")
-        print(f"all {len(results)} data tests passed")
+    with hold_warehouse(pipeline, args.wait):
+        _build(args, pipeline)
+        if args.test:
+            results = run_data_tests(pipeline)
+            failures = [t for t in results if t.failing_rows]
+            if failures:
+                for test in failures:
+                    sample = f"; e.g. {test.sample[0]}" if test.sample else ""
+                    print(f"FAIL {test.name}: {test.failing_rows} offending row(s){sample}", file=sys.stderr)
+                raise DataTestsFailed(f"{len(failures)} of {len(results)} data tests failed (see above)")
+            print(f"all {len(results)} data tests passed")
     return 0
 
 
@@ -136,7 +142,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     from .report import write_report
 
     pipeline = pipeline_for(args)
-    summary = write_report(pipeline, Path(args.out), days=args.days)
+    with hold_warehouse(pipeline, args.wait):
+        summary = write_report(pipeline, Path(args.out), days=args.days)
     print(summary)
     print(f"report written to {Path(args.out).resolve()}")
     return 0
@@ -145,8 +152,9 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_nightly(args: argparse.Namespace) -> int:
     pipeline = pipeline_for(args)
     do_load(args, pipeline)
-    _build(args, pipeline)
-    return cmd_report(args)
+    with hold_warehouse(pipeline, args.wait):  # models and report in one hold: no notebook in between
+        _build(args, pipeline)
+        return cmd_report(args)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
