@@ -67,6 +67,7 @@ RERUN = "nothing half-done was committed; rerun once fixed and it completes the 
 _DUCKDB_LOCK = re.compile(r'Could not set lock on file "(?P<path>[^"]+)": Conflicting lock is held in '
                           r"(?P<program>.+?) \(PID (?P<pid>\d+)\)")
 _DUCKDB_NOT_A_DB = re.compile(r'The file "(?P<path>[^"]+)" exists, but it is not a valid DuckDB database file')
+_DUCKDB_SHORT = re.compile(r'Could not read enough bytes from file "(?P<path>[^"]+)"')
 _DUCKDB_VERSION = re.compile(r"database file with version number \d+, but we can only read version")
 _DUCKDB_CANNOT_OPEN = re.compile(r'Cannot open (?:database |file )"(?P<path>[^"]+)"[^:]*: (?P<why>[^\n]+)')
 _DUCKDB_WRITE = re.compile(r'(?:write|extend|open|create) (?:to )?file "(?P<path>[^"]+)"')
@@ -190,13 +191,22 @@ def _errno(exc: BaseException) -> Optional[int]:
     return exc.errno if isinstance(exc, OSError) else None
 
 
+def _working_folder(seen: List[_Seen]) -> Optional[str]:
+    """dlt's working folder, when the failure happened in a step that only writes there."""
+    for s in seen:
+        pipeline = getattr(s.exc, "pipeline", None)
+        if getattr(s.exc, "step", None) in ("extract", "normalize") and pipeline is not None:
+            return f"dlt's working folder {getattr(pipeline, 'working_dir', '')}".rstrip()
+    return None
+
+
 def _disk_full(seen: List[_Seen]) -> Optional[RunstepsError]:
     for s in seen:
         code = getattr(s.exc, "pgcode", None) or ""
         if _errno(s.exc) in _DISK_ERRNOS or _DISK_FULL.search(s.text) or code == "53100":
             where = getattr(s.exc, "filename", None)
             match = _DUCKDB_WRITE.search(s.text)
-            where = where or (match["path"] if match else None)
+            where = where or (match["path"] if match else None) or _working_folder(seen)
             found = _DISK_FULL.search(s.text)
             reason = (s.exc.strerror if isinstance(s.exc, OSError) and s.exc.strerror
                       else found.group(0) if found else "disk full")
@@ -212,14 +222,15 @@ def _duckdb_file(seen: List[_Seen]) -> Optional[RunstepsError]:
             return WarehousePathError(
                 f"{match['path']} exists but is not a DuckDB database; point --db at a DuckDB file or at a "
                 f"new path (runsteps creates it)")
+        match = _DUCKDB_SHORT.search(s.text)
+        if match:
+            return WarehousePathError(
+                f"{match['path']} is a damaged DuckDB file (shorter than its own header says); restore it from a "
+                f"backup, or move it aside and rerun to load everything into a new one")
         if _DUCKDB_VERSION.search(s.text):
             return WarehousePathError(
                 f"the DuckDB file was written by a newer DuckDB ({_line_with(s.text, _DUCKDB_VERSION)}); "
                 f"upgrade duckdb or point --db at another file")
-        if "sqlite_scanner" in s.text and s.warehouse:
-            # DuckDB recognises a SQLite file and tries to fetch its SQLite extension to open it.
-            return WarehousePathError(
-                "the --db file is a SQLite database, not DuckDB; point --db at a DuckDB file or at a new path")
     return None
 
 

@@ -20,7 +20,7 @@ from typing import Any, Iterator, Optional
 
 import dlt
 
-from .warehouse_errors import classify_warehouse_error, duckdb_lock_conflict
+from .warehouse_errors import WarehousePathError, classify_warehouse_error, duckdb_lock_conflict
 
 POLL_SECONDS = 0.2
 
@@ -52,9 +52,11 @@ def open_duckdb(path: Path, wait: float = 0.0) -> Any:
     """
     import duckdb
 
+    _refuse_sqlite(path)
     started = time.monotonic()
     deadline = started + max(0.0, wait)
     while True:
+        new = not path.exists()
         try:
             # No config: dlt connects with none either, and DuckDB shares its instance only between
             # connections opened with the same configuration. dlt then applies its own settings.
@@ -62,10 +64,36 @@ def open_duckdb(path: Path, wait: float = 0.0) -> Any:
         except duckdb.Error as exc:
             busy = duckdb_lock_conflict(exc, waited=time.monotonic() - started)
             if busy is None:
+                if new:
+                    _remove_partial(path)
                 raise (classify_warehouse_error(exc) or exc) from exc
             if time.monotonic() >= deadline:
                 raise busy from None
             time.sleep(POLL_SECONDS)
+
+
+def _refuse_sqlite(path: Path) -> None:
+    # DuckDB opens a SQLite file by attaching it through its sqlite extension, downloaded on the fly
+    # where the network allows: the load would then go into the SQLite file, elsewhere it fails.
+    try:
+        with open(path, "rb") as handle:
+            is_sqlite = handle.read(16) == b"SQLite format 3\x00"
+    except OSError:
+        return  # missing (a new database) or unreadable: DuckDB's own error says which
+    if is_sqlite:
+        raise WarehousePathError(
+            f"{path} is a SQLite database, not DuckDB; point --db at a DuckDB file or at a new path (runsteps creates it)")
+
+
+def _remove_partial(path: Path) -> None:
+    """A database that could not even be created (a full disk while DuckDB wrote its headers) is
+    left cut short, and DuckDB refuses to open it ever after. Nothing was in it: remove it, so the
+    next run starts afresh."""
+    for leftover in (path, path.with_name(path.name + ".wal")):
+        try:
+            leftover.unlink()
+        except OSError:
+            pass
 
 
 @contextmanager
