@@ -58,8 +58,8 @@ class DiskFullError(WarehouseFailedError):
     """No space left (or a file-size limit) while writing the database or dlt's working files."""
 
 
-# What a failed run leaves behind, said once in every message of a fault met while loading: dlt keeps
-# the package and its state pending, and the next run loads it before fetching anything new.
+# Said in the line of every fault that passes by itself: a failed load leaves its package (rows and
+# cursor state together) pending in dlt's working folder, and the next run loads it first.
 RERUN = "nothing half-done was committed; rerun once fixed and it completes the load"
 
 # The first line of a DuckDB lock conflict names the holder: `... Conflicting lock is held in
@@ -118,13 +118,6 @@ def chain(exc: BaseException) -> Iterator[BaseException]:
                        getattr(current, "client_exception", None)):
             if isinstance(linked, BaseException):
                 todo.append(linked)
-
-
-def first_line(exc: BaseException) -> str:
-    """The useful line of an error: dlt's wrappers lead with boilerplate, drivers with the reason."""
-    text = str(getattr(exc, "failed_message", None) or exc).strip()
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    return lines[0] if lines else type(exc).__name__
 
 
 @dataclass(frozen=True)
@@ -249,15 +242,34 @@ def _permission(seen: List[_Seen]) -> Optional[RunstepsError]:
     return None
 
 
+_DRIVER_DESTINATIONS = {"psycopg": "postgres", "psycopg2": "postgres", "snowflake": "snowflake",
+                        "google": "bigquery", "_duckdb": "duckdb", "duckdb": "duckdb"}
+
+
+def _destination(seen: List[_Seen]) -> str:
+    """The destination's name for the credentials hint: from the failed step's pipeline, else the driver."""
+    for s in seen:
+        destination = getattr(getattr(s.exc, "pipeline", None), "destination", None)
+        if destination is not None:
+            return str(destination.destination_name)
+    for s in seen:
+        module = (type(s.exc).__module__ or "").split(".")[0]
+        if module in _DRIVER_DESTINATIONS:
+            return _DRIVER_DESTINATIONS[module]
+    return "<name>"
+
+
 def _server(seen: List[_Seen]) -> Optional[RunstepsError]:
     for s in seen:
         if not s.warehouse:
             continue
         code = str(getattr(s.exc, "pgcode", None) or "")
         if code.startswith(_PG_CONFIG_CODES) or _CREDENTIALS.search(s.text):
+            name = _destination(seen)
             return WarehouseCredentialsError(
-                f"the warehouse refused the connection ({_line_with(s.text, _CREDENTIALS)}); fix the destination's "
-                f"credentials (e.g. DESTINATION__POSTGRES__CREDENTIALS or .dlt/secrets.toml)")
+                f"the warehouse refused runsteps ({_line_with(s.text, _CREDENTIALS)}); fix the credentials, or the "
+                f"role's privileges (DESTINATION__{name.upper()}__CREDENTIALS or [destination.{name}] in "
+                f".dlt/secrets.toml)")
         if code.startswith(_PG_FAILED_CODES) or _UNREACHABLE.search(s.text):
             return WarehouseUnreachableError(
                 f"cannot reach the warehouse ({_line_with(s.text, _UNREACHABLE)}); check that the server is up "
