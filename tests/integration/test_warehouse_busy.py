@@ -94,13 +94,16 @@ def test_nightly_stops_with_code_4_naming_a_holder_that_never_lets_go(emu, tmp_p
     assert snapshot(db) == snapshot(clean_db)
 
 
-@pytest.mark.parametrize("command", ["load", "models", "report"])
+@pytest.mark.parametrize("command", ["load", "load-threads-sql", "models", "report"])
 def test_every_writer_names_a_read_only_holder_and_runs_once_it_is_gone(command, emu, tmp_path):
     db = tmp_path / "warehouse.duckdb"
     env = key_env(emu)
     assert run_process(*load_args(emu, db), env=env).code == 0
     assert run_process("models", "--db", str(db)).code == 0
     args = {"load": load_args(emu, db),
+            # reads the file for its thread ids before the load holds it
+            "load-threads-sql": load_args(emu, db, "--threads-sql", "select id as thread_id from assistants.threads",
+                                          thread_ids=[]),
             "models": ["models", "--db", str(db)],
             "report": ["report", "--db", str(db), "--out", str(tmp_path / "r.html")]}[command]
     holder = Holder(db, read_only=True, seconds=600)  # a notebook, left open
