@@ -298,7 +298,6 @@ def test_postgres_wrong_password_exits_2_without_the_password(postgres_dsn, pg, 
     assert _pg_tables(postgres_dsn, dataset) == _pg_tables(postgres_dsn, clean_dataset)
 
 
-@pytest.mark.postgres
 def test_postgres_without_credentials_exits_2_naming_the_setting(emu, tmp_path):
     args = load_args(emu, tmp_path / "unused.duckdb", "--destination", "postgres", "--dataset", "never_made")
     env = {k: v for k, v in os.environ.items() if not k.startswith("DESTINATION__")}
