@@ -42,8 +42,9 @@ def _add_warehouse_args(parser: argparse.ArgumentParser) -> None:
                        help="dlt's working folder (state, load packages); default: beside the DuckDB file "
                             "(PATH.dlt), or ~/.dlt/pipelines for other destinations")
     group.add_argument("--wait", type=float, default=0.0, metavar="S",
-                       help="if another load holds the pipeline lock, or another process (a notebook, the duckdb "
-                            "CLI) the DuckDB file, wait up to S seconds (default: exit at once, code 4)")
+                       help="wait up to S seconds for a DuckDB file another process has open (a notebook, the "
+                            "duckdb CLI) and, for load and nightly, for another load of the same pipeline "
+                            "(default: exit at once, code 4)")
 
 
 def _add_load_args(parser: argparse.ArgumentParser) -> None:
