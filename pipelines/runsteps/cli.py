@@ -1,9 +1,10 @@
 """The `runsteps` command: load, models, report, nightly, notebook, demo, emulate.
 
 Exit codes: 0 success; 1 an unexpected error (a bug: please report it); 2 a configuration or input
-problem (bad key, bad id, bad flag, nothing to poll); 3 the provider failed (quota, outage past the
-retry budget, a broken API, a listing that never ends); 4 another load holds the lock; 5 data tests
-failed.
+problem (bad key, id, flag, warehouse path or credentials, nothing to poll); 3 the provider failed
+(quota, outage past the retry budget, a broken API, a listing that never ends); 4 busy: another load
+holds the lock, or another process the DuckDB file; 5 data tests failed; 6 the warehouse failed
+(server unreachable, disk full).
 
 Each command builds its typed options once and calls the library (`runsteps.commands`); errors become
 exit codes here only (`runsteps.exit_codes`). Heavy packages are imported when a command runs, so
@@ -25,7 +26,9 @@ from sourcekit.errors import RunstepsError
 from sourcekit.shards import Shard
 
 from . import exit_codes
+from .dlt_logs import quiet_dlt_loader
 from .errors import DataTestsFailed
+from .warehouse_errors import classify_warehouse_error
 from .options import (DEFAULT_DATASET, DEFAULT_DB, DEFAULT_PIPELINE, ApiSettings, LoadOptions, ModelsOptions,
                       ReportOptions, ThreadInputs, Warehouse)
 
@@ -54,7 +57,9 @@ def _add_warehouse_args(parser: argparse.ArgumentParser) -> None:
                        help="dlt's working folder (state, load packages); default: beside the DuckDB file "
                             "(PATH.dlt), or ~/.dlt/pipelines for other destinations")
     group.add_argument("--wait", type=float, default=0.0, metavar="S",
-                       help="if another load holds the lock, wait up to S seconds (default: exit at once, code 4)")
+                       help="wait up to S seconds for a DuckDB file another process has open (a notebook, the "
+                            "duckdb CLI) and, for load and nightly, for another load of the same pipeline "
+                            "(default: exit at once, code 4)")
 
 
 def _warehouse(args: argparse.Namespace) -> Warehouse:
@@ -132,7 +137,7 @@ def cmd_load(args: argparse.Namespace) -> int:
         summary = load(_load_options(args), on_progress=progress)
     print(summary.describe())
     _warn_about_issues(args, summary.issues)
-    return exit_codes.OK
+    return exit_codes.EXIT_OK
 
 
 def _warn_about_issues(args: argparse.Namespace, issues: int) -> None:
@@ -154,7 +159,7 @@ def cmd_models(args: argparse.Namespace) -> int:
         if summary.failures:
             raise DataTestsFailed(f"{len(summary.failures)} of {len(summary.tests)} data tests failed (see above)")
         print(f"all {len(summary.tests)} data tests passed")
-    return exit_codes.OK
+    return exit_codes.EXIT_OK
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -162,12 +167,14 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     print(report(_warehouse(args), ReportOptions(out=Path(args.out), days=args.days)))
     print(f"report written to {Path(args.out).resolve()}")
-    return exit_codes.OK
+    return exit_codes.EXIT_OK
 
 
 def cmd_nightly(args: argparse.Namespace) -> int:
     from .commands import build, load, pipeline_for, report
     from .progress import Progress
+
+    from .warehouse_hold import hold_warehouse
 
     options = _load_options(args)
     pipeline = pipeline_for(options.warehouse)
@@ -176,14 +183,15 @@ def cmd_nightly(args: argparse.Namespace) -> int:
     print(summary.describe())
     _warn_about_issues(args, summary.issues)
     overrides = Path(args.price_overrides) if args.price_overrides else None
-    print(build(options.warehouse, ModelsOptions(price_overrides=overrides), pipeline=pipeline).describe())
-    print(report(options.warehouse, ReportOptions(out=Path(args.out), days=args.days), pipeline=pipeline))
+    with hold_warehouse(pipeline, options.warehouse.wait):  # models and report in one hold: no reader in between
+        print(build(options.warehouse, ModelsOptions(price_overrides=overrides), pipeline=pipeline).describe())
+        print(report(options.warehouse, ReportOptions(out=Path(args.out), days=args.days), pipeline=pipeline))
     print(f"report written to {Path(args.out).resolve()}")
     if args.publish:
         from .commands import publish_snapshot
 
         print(f"snapshot published to {publish_snapshot(options.warehouse, Path(args.publish))}")
-    return exit_codes.OK
+    return exit_codes.EXIT_OK
 
 
 def cmd_notebook(args: argparse.Namespace) -> int:
@@ -298,15 +306,21 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
+    if not args.verbose:
+        quiet_dlt_loader()  # a failed load is told in one line below, not in dlt's job tracebacks
     try:
         return int(args.func(args) or 0)
-    except RunstepsError as exc:
-        print(f"runsteps {args.command}: error: {exc}", file=sys.stderr)
-        return exit_codes.exit_code_for(exc)
     except KeyboardInterrupt:
         print(f"runsteps {args.command}: interrupted; nothing half-done was committed, rerun to continue",
               file=sys.stderr)
-        return 130
+        return exit_codes.EXIT_INTERRUPTED
+    except Exception as exc:
+        # Ours, or a warehouse fault dlt wrapped: one line. Anything else is a bug: its traceback.
+        error = exc if isinstance(exc, RunstepsError) else classify_warehouse_error(exc)
+        if error is None:
+            raise
+        print(f"runsteps {args.command}: error: {error}", file=sys.stderr)
+        return exit_codes.exit_code_for(error)
 
 
 if __name__ == "__main__":  # pragma: no cover

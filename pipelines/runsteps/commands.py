@@ -17,6 +17,7 @@ from openai_assistants import LoadProgress, export_source, openai_assistants
 from sourcekit.errors import ConfigError
 
 from .loading import build_pipeline, run_load
+from .warehouse_hold import hold_warehouse
 from .options import LoadOptions, ModelsOptions, ReportOptions, Warehouse
 from .thread_inputs import collect_thread_ids
 
@@ -37,8 +38,13 @@ def make_source(options: LoadOptions, pipeline: dlt.Pipeline,
     if options.from_export:
         return export_source(str(options.from_export))
     inputs = options.threads
+    if inputs.threads_sql:  # reads the database before the load holds it: wait for it the same way
+        with hold_warehouse(pipeline, options.warehouse.wait):
+            thread_ids = collect_thread_ids(inputs, pipeline)
+    else:
+        thread_ids = collect_thread_ids(inputs, pipeline)
     return openai_assistants(
-        thread_ids=collect_thread_ids(inputs, pipeline),
+        thread_ids=thread_ids,
         poll_known_threads=inputs.poll_known_threads,
         shard=options.warehouse.shard,
         on_progress=on_progress,
@@ -121,9 +127,10 @@ def build(warehouse: Warehouse, options: ModelsOptions = ModelsOptions(),
     if overrides and not Path(overrides).is_file():
         raise ConfigError(f"--price-overrides {str(overrides)!r} is not a file")
     pipeline = pipeline or pipeline_for(warehouse)
-    summary = ModelsSummary(warehouse.describe(), build_models(pipeline, price_overrides=overrides))
-    if options.test:
-        summary.tests = run_data_tests(pipeline)
+    with hold_warehouse(pipeline, warehouse.wait):
+        summary = ModelsSummary(warehouse.describe(), build_models(pipeline, price_overrides=overrides))
+        if options.test:
+            summary.tests = run_data_tests(pipeline)
     return summary
 
 
@@ -132,7 +139,9 @@ def report(warehouse: Warehouse, options: ReportOptions = ReportOptions(),
     """Write the HTML report; returns the text summary."""
     from .report import write_report
 
-    return write_report(pipeline or pipeline_for(warehouse), Path(options.out), days=options.days)
+    pipeline = pipeline or pipeline_for(warehouse)
+    with hold_warehouse(pipeline, warehouse.wait):
+        return write_report(pipeline, Path(options.out), days=options.days)
 
 
 def publish_snapshot(warehouse: Warehouse, target: Path) -> Path:
