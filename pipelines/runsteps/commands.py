@@ -6,6 +6,8 @@ program (or `runsteps demo`) calls them the same way.
 
 from __future__ import annotations
 
+import csv
+import io
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,9 +17,10 @@ import dlt
 
 from openai_assistants import LoadProgress, export_source, openai_assistants
 from sourcekit.errors import ConfigError
+from sourcekit.ids import CheckedIds, check_ids
 
 from .loading import build_pipeline, run_load
-from .options import LoadOptions, ModelsOptions, ReportOptions, Warehouse
+from .options import APIS, ASSISTANTS_ONLY_SETTINGS, LoadOptions, ModelsOptions, ReportOptions, ResponseInputs, Warehouse
 from .thread_inputs import collect_thread_ids
 
 
@@ -33,7 +36,14 @@ def pipeline_for(warehouse: Warehouse) -> dlt.Pipeline:
 
 def make_source(options: LoadOptions, pipeline: dlt.Pipeline,
                 on_progress: Optional[Callable[[LoadProgress], None]] = None) -> Any:
-    """The dlt source of a load: an archive, or the API with the threads given."""
+    """The dlt source of a load: an archive, or the API (`options.source_api`) with the ids given."""
+    if options.source_api not in APIS:
+        raise ConfigError(f"unknown --api {options.source_api!r}: choose one of {', '.join(APIS)}")
+    if options.source_api == "responses":
+        return _responses_source(options, pipeline, on_progress)
+    if options.responses.given():
+        raise ConfigError("--response-id, --response-ids-file, --response-ids-sql, --conversation-id, --agent-name and "
+                          "--list-responses go with --api responses")
     if options.from_export:
         return export_source(str(options.from_export))
     inputs = options.threads
@@ -44,6 +54,79 @@ def make_source(options: LoadOptions, pipeline: dlt.Pipeline,
         on_progress=on_progress,
         **options.api.given(),
     )
+
+
+def _responses_source(options: LoadOptions, pipeline: dlt.Pipeline, on_progress: Optional[Callable[[Any], None]]) -> Any:
+    """The Responses / Conversations source with the ids given (`--api responses`)."""
+    from openai_responses import openai_responses
+
+    given = options.api.given()
+    wrong = [flag for name, flag in ASSISTANTS_ONLY_SETTINGS.items() if name in given]
+    threads = options.threads
+    if threads.thread_ids or threads.threads_file or threads.threads_sql:
+        wrong.append("--thread-id/--threads-file/--threads-sql")
+    if options.from_export:
+        wrong.append("--from-export")
+    if options.warehouse.shard:
+        wrong.append("--shard")
+    if wrong:
+        raise ConfigError(f"{', '.join(wrong)} go with --api assistants, not --api responses")
+    inputs = options.responses
+    return openai_responses(
+        response_ids=collect_response_ids(inputs, pipeline),
+        conversation_ids=check_ids(inputs.conversation_ids, "--conversation-id"),
+        list_responses=inputs.list_responses,
+        agent_name=inputs.agent_name,
+        poll_known=threads.poll_known_threads,
+        on_progress=on_progress,
+        **given,
+    )
+
+
+def _read_ids_file(path: Path, column: str, flag: str) -> CheckedIds:
+    """One id per line (blank lines and `#` comments ignored), or a CSV with a `column` column."""
+    where = f"{flag} {str(path)!r}"
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read {where}: {exc}") from None
+    lines = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    if not lines:
+        raise ConfigError(f"{where} holds no ids")
+    if "," not in lines[0] and lines[0].strip().lower() != column:
+        return check_ids((line.strip() for line in lines), f"id in {where}")
+    reader = csv.DictReader(io.StringIO("\n".join(lines)))
+    fields = [f.strip().lower() for f in reader.fieldnames or []]
+    if column not in fields:
+        raise ConfigError(f"{where} looks like a CSV but has no {column} column (columns: {', '.join(reader.fieldnames or [])})")
+    name = (reader.fieldnames or [])[fields.index(column)]
+    return check_ids((v for v in ((row.get(name) or "").strip() for row in reader) if v), f"id in {where}")
+
+
+def _read_ids_sql(pipeline: Any, query: str, column: str, flag: str) -> CheckedIds:
+    """Run `query` on the destination; it must return a `column` column."""
+    try:
+        with pipeline.sql_client() as client:
+            with client.execute_query(query) as cursor:
+                columns = [d[0].lower() for d in (cursor.description or [])]
+                rows = cursor.fetchall()
+    except Exception as exc:  # any driver's error: report it in one line
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ConfigError(f"{flag} failed: {message}") from None
+    if column not in columns:
+        raise ConfigError(f"{flag} must return a {column} column (it returned: {', '.join(columns) or 'none'})")
+    index = columns.index(column)
+    return check_ids((row[index] for row in rows if row[index] is not None), f"id from {flag}")
+
+
+def collect_response_ids(inputs: ResponseInputs, pipeline: Optional[Any] = None) -> CheckedIds:
+    """All response ids the inputs name, checked and deduplicated (first occurrence wins)."""
+    ids = check_ids(inputs.response_ids, "--response-id")
+    if inputs.response_ids_file:
+        ids = CheckedIds((*ids, *_read_ids_file(inputs.response_ids_file, "response_id", "--response-ids-file")))
+    if inputs.response_ids_sql:
+        ids = CheckedIds((*ids, *_read_ids_sql(pipeline, inputs.response_ids_sql, "response_id", "--response-ids-sql")))
+    return ids
 
 
 @dataclass
@@ -64,10 +147,14 @@ class LoadSummary:
     def describe(self) -> str:
         rows, p = self.rows, self.progress
         issues = rows.get("load_issues", 0)
+        if "responses" in rows or "conversations" in rows:
+            what = (f"{rows.get('responses', 0)} responses, {rows.get('response_items', 0)} output items, "
+                    f"{rows.get('conversations', 0)} conversations with {rows.get('conversation_items', 0)} items")
+        else:
+            what = (f"{rows.get('runs', 0)} runs, {rows.get('run_steps', 0)} steps, "
+                    f"{rows.get('run_step_tool_calls', 0)} tool calls from {rows.get('threads', 0)} threads")
         return (
-            f"loaded into {self.where} in {self.seconds:.1f}s: "
-            f"{rows.get('runs', 0)} runs, {rows.get('run_steps', 0)} steps, "
-            f"{rows.get('run_step_tool_calls', 0)} tool calls from {rows.get('threads', 0)} threads"
+            f"loaded into {self.where} in {self.seconds:.1f}s: {what}"
             + (f"; {p.requests} requests ({p.retries} retried)" if p and p.requests else "")
             + (f"; {issues} problem(s) recorded in {self.dataset}.load_issues" if issues else "")
         )
