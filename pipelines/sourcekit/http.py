@@ -208,13 +208,14 @@ class ApiClient:
         assert self._pools and self._limiter is not None, "use `async with` on the client"
         query = self._params(params)
         attempt = 0
-        refused: Optional[str] = None  # the token a 401 refused: fetch a new one once, then retry
+        refused: Optional[str] = None  # the last token a 401 refused: never sent again
         while True:
-            auth = await self.tokens.header(stale=refused) if self.tokens is not None else None
             await self._limiter.acquire()
             response: Optional[httpx.Response] = None
             rate_limited = False
             try:
+                # Asked for after the wait for a slot, so that a token never waits in the queue until it lapses.
+                auth = await self.tokens.header(stale=refused) if self.tokens is not None else None
                 self.stats.requests += 1
                 response = await self._send(path, query, auth)
                 body = response.content
@@ -245,8 +246,8 @@ class ApiClient:
                         wait = None
                 else:
                     failure = self._error_for(response, path)
-                    if status == 401 and auth is not None and refused is None:
-                        refused = auth  # revoked or expired early: one retry with a fresh token
+                    if status == 401 and auth is not None and auth != refused:
+                        refused = auth  # expired in flight, or revoked: retry once with a fresh token
                         wait = 0.0
                     elif not self._retryable(response, failure):
                         raise failure
