@@ -33,6 +33,8 @@ from .responses_vocab import (
     ERROR_CODES,
     ERROR_WEIGHTS,
     FOUNDRY_DEPLOYMENTS,
+    FOUNDRY_ERROR_CODES,
+    FOUNDRY_ERROR_WEIGHTS,
     FOUNDRY_TOOL_KINDS,
     INCOMPLETE_REASONS,
     ITEM_PREFIX,
@@ -280,10 +282,15 @@ def showcase_recipes(shape: ResponsesShape) -> List[dict]:
     kinds = list(OPENAI_TOOL_KINDS) + (list(FOUNDRY_TOOL_KINDS) if shape.foundry else []) + [UNKNOWN_ITEM_TYPE]
     recipes: List[dict] = [{"tools": (kind,), **({"inputs": ("message",) * 25} if i == 0 else {})}
                            for i, kind in enumerate(kinds)]
-    recipes += [{"status": "failed", "error": code} for code in ERROR_CODES]
+    recipes += [{"status": "failed", "error": code} for code in error_codes(shape)[0]]
     recipes += [{"status": "incomplete", "reason": reason} for reason in INCOMPLETE_REASONS]
     recipes.append({"status": "cancelled"})
     return recipes
+
+
+def error_codes(shape: ResponsesShape) -> Tuple[Tuple[str, ...], Tuple[float, ...]]:
+    """The `ResponseErrorCode` values of the flavour's spec, and how often each occurs."""
+    return (FOUNDRY_ERROR_CODES, FOUNDRY_ERROR_WEIGHTS) if shape.foundry else (ERROR_CODES, ERROR_WEIGHTS)
 
 
 def make_plan(shape: ResponsesShape, rec: SessionRecord, k: int, recipe: dict) -> ResponsePlan:
@@ -303,7 +310,8 @@ def make_plan(shape: ResponsesShape, rec: SessionRecord, k: int, recipe: dict) -
     run = r.randint(2, 180 if reasoning else 60)
     plan.start_at, plan.end_at = queue, queue + run
     if status == "failed":
-        plan.error_code = recipe.get("error") or r.choices(ERROR_CODES, weights=ERROR_WEIGHTS)[0]
+        codes, weights = error_codes(shape)
+        plan.error_code = recipe.get("error") or r.choices(codes, weights=weights)[0]
     elif status == "incomplete":
         plan.incomplete_reason = recipe.get("reason") or r.choices(INCOMPLETE_REASONS, weights=(7, 3))[0]
     if "inputs" in recipe:
