@@ -11,7 +11,7 @@ Shape (see docs/emulator.md, "Responses and Conversations"):
 - Special sessions (when there are at least 3): 0 is a showcase conversation (every item type,
   every error code, every incomplete reason, cancelled, and an in_progress response at the clock);
   1 a 60-response conversation ending with a queued response; 2 a 40-day chain whose oldest
-  responses are past a 30-day retention.
+  responses are past a 30-day retention (at Foundry: made without an agent).
 
 Ids: a response id is ``resp_`` + 48 hex digits like the real ones, whose first 8 are the creation
 time (as OpenAI's are) and whose next 12 encode (session, position) under a seed-derived mask; so
@@ -33,6 +33,8 @@ from .responses_vocab import (
     ERROR_CODES,
     ERROR_WEIGHTS,
     FOUNDRY_DEPLOYMENTS,
+    FOUNDRY_ERROR_CODES,
+    FOUNDRY_ERROR_WEIGHTS,
     FOUNDRY_TOOL_KINDS,
     INCOMPLETE_REASONS,
     ITEM_PREFIX,
@@ -149,7 +151,7 @@ def session_header(shape: ResponsesShape, index: int) -> Tuple[str, Optional[str
     elif special == "long":
         kind, created = "conversation", ANCHOR - 20 * DAY
     elif special == "old_chain":
-        kind, created = "chain", ANCHOR - 40 * DAY
+        kind, created, agent = "chain", ANCHOR - 40 * DAY, None  # and made without an agent
     conv = conversation_id(shape, index, created) if kind == "conversation" else None
     return kind, conv, created, agent, model
 
@@ -278,12 +280,17 @@ def showcase_recipes(shape: ResponsesShape) -> List[dict]:
     """One response per tool kind of the flavour (and the unknown type), then every failure and
     incomplete reason, then a cancelled one. The first has a long pasted input (two input pages)."""
     kinds = list(OPENAI_TOOL_KINDS) + (list(FOUNDRY_TOOL_KINDS) if shape.foundry else []) + [UNKNOWN_ITEM_TYPE]
-    recipes: List[dict] = [{"tools": (kind,), **({"inputs": ("message",) * 25} if i == 0 else {})}
+    recipes: List[dict] = [{"status": "completed", "tools": (kind,), **({"inputs": ("message",) * 25} if i == 0 else {})}
                            for i, kind in enumerate(kinds)]
-    recipes += [{"status": "failed", "error": code} for code in ERROR_CODES]
+    recipes += [{"status": "failed", "error": code} for code in error_codes(shape)[0]]
     recipes += [{"status": "incomplete", "reason": reason} for reason in INCOMPLETE_REASONS]
     recipes.append({"status": "cancelled"})
     return recipes
+
+
+def error_codes(shape: ResponsesShape) -> Tuple[Tuple[str, ...], Tuple[float, ...]]:
+    """The `ResponseErrorCode` values of the flavour's spec, and how often each occurs."""
+    return (FOUNDRY_ERROR_CODES, FOUNDRY_ERROR_WEIGHTS) if shape.foundry else (ERROR_CODES, ERROR_WEIGHTS)
 
 
 def make_plan(shape: ResponsesShape, rec: SessionRecord, k: int, recipe: dict) -> ResponsePlan:
@@ -303,7 +310,8 @@ def make_plan(shape: ResponsesShape, rec: SessionRecord, k: int, recipe: dict) -
     run = r.randint(2, 180 if reasoning else 60)
     plan.start_at, plan.end_at = queue, queue + run
     if status == "failed":
-        plan.error_code = recipe.get("error") or r.choices(ERROR_CODES, weights=ERROR_WEIGHTS)[0]
+        codes, weights = error_codes(shape)
+        plan.error_code = recipe.get("error") or r.choices(codes, weights=weights)[0]
     elif status == "incomplete":
         plan.incomplete_reason = recipe.get("reason") or r.choices(INCOMPLETE_REASONS, weights=(7, 3))[0]
     if "inputs" in recipe:

@@ -41,7 +41,8 @@ TOOL_DEFINITIONS = {
     "web_search_call": {"type": "web_search", "search_context_size": "medium", "user_location": None},
     "code_interpreter_call": {"type": "code_interpreter", "container": {"type": "auto"}},
     "mcp_call": {"type": "mcp", "server_label": "github", "server_url": "https://mcp.example.com/github",
-                 "require_approval": "never", "allowed_tools": None, "headers": None, "server_description": None},
+                 "require_approval": "never", "allowed_tools": None, "headers": None,
+                 "server_description": "Issues and pull requests"},
     "computer_call": {"type": "computer_use_preview", "display_width": 1024, "display_height": 768,
                       "environment": "browser"},
     "image_generation_call": {"type": "image_generation", "model": "gpt-image-1", "quality": "auto",
@@ -117,6 +118,8 @@ def response_object(shape: ResponsesShape, rec: SessionRecord, plan: ResponsePla
     if shape.foundry:
         # The agent version that answered; null for a response made without an agent.
         obj["agent_reference"] = agent_reference(rec)
+        # Foundry types these as plain strings: it leaves them out rather than sending null.
+        del obj["prompt_cache_key"], obj["safety_identifier"]
     return obj
 
 
@@ -190,14 +193,15 @@ def output_item(shape: ResponsesShape, rec: SessionRecord, plan: ResponsePlan, j
         server = r.choice(sorted(MCP_SERVERS))
         tool = r.choice(MCP_SERVERS[server])
         if item_type == "mcp_list_tools":
-            item = {"id": item_id, "type": "mcp_list_tools", "server_label": server, "error": None,
+            # `error` is left out when there is none (Foundry's schema types it as an object only).
+            item = {"id": item_id, "type": "mcp_list_tools", "server_label": server,
                     "tools": [{"name": t, "description": f"{t} on {server}", "annotations": None,
                                "input_schema": {"type": "object", "properties": {"query": {"type": "string"}}}}
                               for t in MCP_SERVERS[server]]}
         elif item_type == "mcp_call":
             item = {"id": item_id, "type": "mcp_call", "status": "completed", "server_label": server, "name": tool,
                     "arguments": json.dumps({"query": "Fehler 🐛"}, ensure_ascii=False),
-                    "output": json.dumps({"items": 3}), "error": None, "approval_request_id": None}
+                    "output": json.dumps({"items": 3}), "approval_request_id": None}
         else:
             item = {"id": item_id, "type": "mcp_approval_request", "server_label": server, "name": tool,
                     "arguments": json.dumps({"title": "Ticket für Zürich"}, ensure_ascii=False)}

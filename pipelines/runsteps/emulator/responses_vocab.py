@@ -62,6 +62,10 @@ ERROR_CODES: Tuple[str, ...] = (
     "image_file_not_found",
 )
 ERROR_WEIGHTS: Tuple[float, ...] = (40, 25, 15, 2, 1, 8) + (0.6,) * 14
+# Foundry's `OpenAI.ResponseErrorCode` (004688b3) lists the same codes but `data_residency_mismatch`.
+FOUNDRY_ERROR_CODES: Tuple[str, ...] = tuple(c for c in ERROR_CODES if c != "data_residency_mismatch")
+FOUNDRY_ERROR_WEIGHTS: Tuple[float, ...] = tuple(w for c, w in zip(ERROR_CODES, ERROR_WEIGHTS)
+                                                 if c != "data_residency_mismatch")
 INCOMPLETE_REASONS: Tuple[str, ...] = ("max_output_tokens", "content_filter")
 
 # `IncludeEnum` of the OpenAI spec. Two change what the emulator serves; the others are accepted.
