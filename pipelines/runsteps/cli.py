@@ -28,9 +28,9 @@ from sourcekit.shards import Shard
 from . import exit_codes
 from .dlt_logs import quiet_dlt_loader
 from .errors import DataTestsFailed
+from .options import (APIS, DEFAULT_DATASET, DEFAULT_DB, DEFAULT_PIPELINE, ApiSettings, LoadOptions, ModelsOptions,
+                      ReportOptions, ResponseInputs, ThreadInputs, Warehouse)
 from .warehouse_errors import classify_warehouse_error
-from .options import (DEFAULT_DATASET, DEFAULT_DB, DEFAULT_PIPELINE, ApiSettings, LoadOptions, ModelsOptions,
-                      ReportOptions, ThreadInputs, Warehouse)
 
 FMT = argparse.RawDescriptionHelpFormatter
 
@@ -71,7 +71,11 @@ def _warehouse(args: argparse.Namespace) -> Warehouse:
 
 
 def _add_load_args(parser: argparse.ArgumentParser) -> None:
-    api = parser.add_argument_group("API (each also settable as sources.openai_assistants.<name> the dlt way)")
+    api = parser.add_argument_group("API (each also settable as sources.openai_assistants.<name>, or "
+                                    "sources.openai_responses.<name>, the dlt way)")
+    api.add_argument("--api", choices=list(APIS), default="assistants",
+                     help="which API to load: assistants (threads, runs, steps) or responses (responses and "
+                          "conversations); both go to the same dataset (default: assistants)")
     api.add_argument("--provider", choices=list(PROVIDERS),
                      help="provider profile: auth header, api-version and envelope quirks (default: openai)")
     api.add_argument("--base-url", metavar="URL", help="API root, e.g. https://my-res.openai.azure.com/openai")
@@ -83,6 +87,10 @@ def _add_load_args(parser: argparse.ArgumentParser) -> None:
     api.add_argument("--max-retries", type=int, metavar="N", help="retries per request after transient faults (default: 8)")
     api.add_argument("--max-pages", type=int, metavar="N",
                      help="pages one listing may take before it counts as never-ending, exit 3 (default: 100000)")
+    api.add_argument("--azure-credential", action="store_true", default=None,
+                     help="sign in with azure-identity's DefaultAzureCredential (az login, managed identity, "
+                          "AZURE_CLIENT_* ...) instead of a static token; tokens are refreshed during the load "
+                          "(foundry, azure; pip install 'runsteps[azure]')")
     threads = parser.add_argument_group("threads (known threads from earlier loads are always polled again)")
     threads.add_argument("--thread-id", action="append", default=[], metavar="ID", help="a thread to poll (repeatable)")
     threads.add_argument("--threads-file", metavar="FILE", help="one thread id per line, or a CSV with a thread_id column")
@@ -91,6 +99,18 @@ def _add_load_args(parser: argparse.ArgumentParser) -> None:
                          help="also poll every thread GET /threads lists (Foundry only; on by default there)")
     threads.add_argument("--no-known-threads", action="store_true", help="poll only the threads given now")
     threads.add_argument("--shard", metavar="K/N", help="load only shard K of N (stable hash of the thread id)")
+    responses = parser.add_argument_group("responses and conversations (--api responses; the responses loaded "
+                                          "while still open are fetched again)")
+    responses.add_argument("--response-id", action="append", default=[], metavar="ID",
+                           help="a response to load (repeatable); its previous_response_id chain is walked back to "
+                                "a response already loaded, so the last id of each conversation is enough")
+    responses.add_argument("--response-ids-file", metavar="FILE", help="one response id per line, or a CSV with a response_id column")
+    responses.add_argument("--response-ids-sql", metavar="QUERY", help="a query on the destination returning a response_id column")
+    responses.add_argument("--conversation-id", action="append", default=[], metavar="ID",
+                           help="a conversation to load with all its items (repeatable)")
+    responses.add_argument("--agent-name", metavar="NAME", help="list only this agent's responses (Foundry)")
+    responses.add_argument("--list-responses", action=argparse.BooleanOptionalAction, default=None,
+                           help="also load every response GET /responses lists (Foundry only; on by default there)")
     what = parser.add_argument_group("what to load")
     what.add_argument("--include-file-search-content", action="store_true", default=None,
                       help="also load file-search result text (can be large)")
@@ -108,11 +128,19 @@ def _load_options(args: argparse.Namespace) -> LoadOptions:
             allow_insecure_http=args.allow_insecure_http, concurrency=args.concurrency, timeout=args.timeout,
             max_retries=args.max_retries, max_pages=args.max_pages,
             include_file_search_content=args.include_file_search_content, list_threads=args.list_threads,
+            azure_credential=args.azure_credential,
         ),
         threads=ThreadInputs(thread_ids=tuple(args.thread_id), threads_sql=args.threads_sql,
                              threads_file=Path(args.threads_file) if args.threads_file else None,
                              poll_known_threads=not args.no_known_threads),
         from_export=Path(args.from_export) if args.from_export else None,
+        source_api=args.api,
+        responses=ResponseInputs(
+            response_ids=tuple(args.response_id), response_ids_sql=args.response_ids_sql,
+            response_ids_file=Path(args.response_ids_file) if args.response_ids_file else None,
+            conversation_ids=tuple(args.conversation_id), agent_name=args.agent_name,
+            list_responses=args.list_responses,
+        ),
     )
 
 
@@ -242,6 +270,8 @@ def build_parser() -> argparse.ArgumentParser:
         "runsteps load --threads-file threads.csv --db warehouse.duckdb",
         "runsteps load --provider foundry --base-url https://acct.services.ai.azure.com/api/projects/p",
         "runsteps load --from-export ./archive",
+        "runsteps load --api responses --response-id resp_abc --conversation-id conv_def",
+        "runsteps load --api responses --provider foundry --azure-credential --base-url https://acct.services.ai.azure.com/api/projects/p",
         "runsteps load --destination postgres --shard 1/3"],
         "Poll threads → runs → steps and load them; only new runs and runs that were open last time get "
         "their steps fetched.")
