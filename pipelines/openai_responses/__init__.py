@@ -164,15 +164,15 @@ def responses_api(
                 emit_skipped(buffer, skipped, now, progress)
             continue
         if isinstance(item, tuple):
-            progress.threads_total = item[1]
+            progress.total = item[1]
             continue
         if isinstance(item, extract.Skipped):
             emit_skipped(buffer, item, now, progress)
         elif isinstance(item, extract.FetchedConversation):
-            progress.threads_done += 1
+            progress.done += 1
             emit_conversation(buffer, item, known_conversations, now, progress)
         elif isinstance(item, extract.FetchedResponse):
-            progress.threads_done += 1
+            progress.done += 1
             if item.gone is not None:
                 add_issue(buffer, progress, "response", item.response_id,
                           f"response not found (past retention, or deleted): {item.gone.api_message}", now, item.gone)

@@ -22,18 +22,20 @@ class LoadProgress:
     requests: int = 0
     retries: int = 0
     issues: int = 0
-    # objects (responses and conversations) planned and done so far; the app's progress display
-    # reads these names, and `runs`/`steps` below (it was written for the Assistants source)
-    threads_total: int = 0
-    threads_done: int = 0
+    total: int = 0  # objects (responses and conversations) planned
+    done: int = 0  # and done so far
+
+    def counts(self) -> str:
+        """What has been loaded so far, for a progress line."""
+        return (f"objects {self.done}/{self.total}  responses {self.responses}  "
+                f"conversations {self.conversations}  items {self.items}")
 
     @property
-    def runs(self) -> int:
+    def rate_count(self) -> int:
+        """What the progress line's rate counts (`rate_unit` per second)."""
         return self.responses
 
-    @property
-    def steps(self) -> int:
-        return self.items
+    rate_unit = "responses"
 
 
 def issue_row(object_type: str, object_id: Any, message: str, seen_at: datetime,
