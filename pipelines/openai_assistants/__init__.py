@@ -32,7 +32,7 @@ from sourcekit.shards import Shard
 
 from . import settings
 from .client import AssistantsClient
-from .export import read_export
+from .export import ReadStats, check_export_root
 from . import extract
 from .planner import plan_polls
 from .rows import LoadProgress, apply_result, export_rows, issue_row
@@ -155,19 +155,21 @@ def assistants_api(
 
 @dlt.source(name="openai_assistants", section=settings.SECTION, max_table_nesting=0)
 def export_source(export_dir: str = dlt.config.value) -> DltResource:
-    """The same tables from an archive: a folder of JSON list pages or single objects.
+    """The same tables from an archive: list pages or objects in `*.json`, `*.jsonl`, `*.ndjson`
+    (each optionally gzipped), in a folder or a `.zip`. Loading the same archive again reads only the
+    files that are new or changed (state in `archive_files` and `archive_locations`).
 
     Args:
-        export_dir: the folder to read (recursively, every `*.json`).
+        export_dir: the folder or .zip file to read (recursively).
     """
     quiet_expected_arrow_warnings()
-    return export_files(read_export(export_dir))
+    return export_files(str(check_export_root(export_dir)))
 
 
 @dlt.resource(name="assistants_api", max_table_nesting=0)
-def export_files(contents: Any) -> Iterator[Any]:
-    """Rows of every table from the objects read from an export folder."""
+def export_files(export_dir: str, stats: Optional[ReadStats] = None) -> Iterator[Any]:
+    """Rows of every table from an archive, streamed; `stats` (optional) learns which files were opened."""
     buffer = RowBuffer(CONTRACT)
     yield from CONTRACT.declare()
-    yield from export_rows(contents, buffer, datetime.now(timezone.utc))
+    yield from export_rows(export_dir, buffer, datetime.now(timezone.utc), stats)
     yield from buffer.finish()
