@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import io
 import zlib
 import zipfile
 from dataclasses import dataclass
@@ -47,32 +48,26 @@ class Problem:
     reason: str
 
 
-class _Hashing:
+class _Hashing(io.RawIOBase):
     """Passes reads through, hashing the raw bytes: the content hash costs no second read."""
 
     def __init__(self, raw: IO[bytes]) -> None:
+        super().__init__()
         self.raw = raw
         self.digest = hashlib.sha256()
-
-    def read(self, n: int = -1) -> bytes:
-        data = self.raw.read(n)
-        self.digest.update(data)
-        return data
-
-    def readinto(self, buffer) -> int:
-        data = self.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
 
     def readable(self) -> bool:
         return True
 
+    def readinto(self, buffer) -> int:  # type: ignore[override]
+        n = self.raw.readinto(buffer)  # type: ignore[attr-defined]
+        if n:
+            self.digest.update(memoryview(buffer)[:n])
+        return n or 0
+
     def close(self) -> None:
         self.raw.close()
-
-    @property
-    def closed(self) -> bool:
-        return self.raw.closed
+        super().close()
 
 
 class FileReader:
@@ -93,7 +88,8 @@ class FileReader:
         except OSError as exc:
             yield Problem("", f"cannot be read: {exc.strerror or exc}")
             return
-        stream: Any = gzip.GzipFile(fileobj=raw, mode="rb") if file.gzipped else raw  # type: ignore[arg-type]
+        stream: Any = (gzip.GzipFile(fileobj=raw, mode="rb") if file.gzipped  # type: ignore[arg-type]
+                       else io.BufferedReader(raw, buffer_size=1 << 20))
         try:
             if file.fmt == "jsonl":
                 yield from self._lines(stream)

@@ -118,7 +118,7 @@ def _load(root: Path, index: ArchiveIndex, now: datetime, stats: ReadStats) -> I
 
     # Same size and mtime: unchanged, not opened. Same size, other mtime: hashed, read if the bytes differ.
     candidates = con.cursor().sql("""
-        SELECT l.*, p.sha256 AS prior_sha, p.path IS NOT NULL AS known FROM listing l
+        SELECT l.*, p.sha256 AS prior_sha, p.size IS NOT DISTINCT FROM l.size AS same_size FROM listing l
         LEFT JOIN prior_files p USING (path)
         WHERE l.fmt IS NOT NULL AND (p.path IS NULL OR p.size IS DISTINCT FROM l.size OR p.mtime IS DISTINCT FROM l.mtime)
         ORDER BY l.path""").to_arrow_reader(LIST_ROWS)
@@ -127,7 +127,7 @@ def _load(root: Path, index: ArchiveIndex, now: datetime, stats: ReadStats) -> I
     for batch in candidates:
         for row in batch.to_pylist():
             file = _file_of(row)
-            if row["known"] and row["prior_sha"] and _same_bytes(file, row["prior_sha"]):
+            if row["same_size"] and row["prior_sha"] and _same_bytes(file, row["prior_sha"]):
                 yield FILES_TABLE, [file_row(file.path, file.size, file.mtime, row["prior_sha"], 0, 0, now)]
                 continue
             fresh_paths.append(file.path)

@@ -35,6 +35,8 @@ def make_source(options: LoadOptions, pipeline: dlt.Pipeline,
                 on_progress: Optional[Callable[[LoadProgress], None]] = None) -> Any:
     """The dlt source of a load: an archive, or the API with the threads given."""
     if options.from_export:
+        if options.archive:
+            raise ConfigError("--archive keeps a copy of the pages fetched from the API; a load --from-export fetches none")
         return export_source(str(options.from_export))
     inputs = options.threads
     return openai_assistants(
@@ -42,6 +44,7 @@ def make_source(options: LoadOptions, pipeline: dlt.Pipeline,
         poll_known_threads=inputs.poll_known_threads,
         shard=options.warehouse.shard,
         on_progress=on_progress,
+        archive_dir=str(options.archive) if options.archive else None,
         **options.api.given(),
     )
 

@@ -87,12 +87,14 @@ class ThreadInputs:
 
 @dataclass(frozen=True)
 class LoadOptions:
-    """One load: from the API (`api`, `threads`) or from an archive (`from_export`)."""
+    """One load: from the API (`api`, `threads`) or from an archive (`from_export`); `archive` keeps
+    a raw copy of every page fetched from the API in that folder."""
 
     warehouse: Warehouse = Warehouse()
     api: ApiSettings = ApiSettings()
     threads: ThreadInputs = ThreadInputs()
     from_export: Optional[Path] = None
+    archive: Optional[Path] = None
 
 
 @dataclass(frozen=True)
