@@ -14,7 +14,8 @@ twice, a run saved while open and again when done), the copy kept is the one wit
 2. then more content: for a step, usage present plus its tool calls and their outputs and results;
    for a run, usage present;
 3. then the later end (`completed_at`, `failed_at`, `cancelled_at`, `expired_at`);
-4. then the later of all its timestamps (e.g. `started_at` set against not yet);
+4. then the later of its timestamps (`created_at`, `started_at`, `expires_at` and the ends: e.g.
+   `started_at` set against not yet);
 5. then, between equal copies, the one in the file whose path sorts last, and the later in that file.
 
 Steps are combined by id across all files: a run has every step any copy of the archive holds.
@@ -29,6 +30,7 @@ from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 import duckdb
+import orjson
 import pyarrow as pa
 
 from sourcekit.arrow import TableContract
@@ -40,6 +42,7 @@ DATA_TABLES = ("threads", "runs", "run_steps", "run_step_tool_calls", "code_inte
 CHILD_TABLES = DATA_TABLES[3:]
 _TERMINAL = TERMINAL_RUN_STATUSES
 _ENDS = ("completed_at", "failed_at", "cancelled_at", "expired_at")
+_OTHER_TIMES = ("created_at", "started_at", "expires_at")
 STAGE_ROWS = 20_000  # rows per table buffered in Python before they go to DuckDB
 
 _COPIES = pa.schema([
@@ -51,7 +54,11 @@ _COPIES = pa.schema([
 
 
 def _num(value: Any) -> float:
-    if value is None or isinstance(value, bool):
+    if value is None:
+        return 0.0
+    if type(value) is int or type(value) is float:
+        return float(value)
+    if isinstance(value, bool):
         return 0.0
     try:
         return float(value)
@@ -76,7 +83,7 @@ def rank(kind: str, obj: Dict[str, Any]) -> Tuple[int, int, float, float]:
                 if body.get("output") is not None:
                     fullness += 1
     ended = max(_num(obj.get(k)) for k in _ENDS)
-    touched = max((_num(v) for k, v in obj.items() if k.endswith("_at")), default=0.0)
+    touched = max(ended, *(_num(obj.get(k)) for k in _OTHER_TIMES))
     return terminal, fullness, ended, touched
 
 
@@ -165,14 +172,18 @@ class ArchiveIndex:
         rows, self.rows[table] = self.rows[table], []
         if not rows:
             return
-        base = self.contract.to_arrow(table, [{k: v for k, v in r.items() if k != "copy_no"} for r in rows])
-        batch = base.append_column("copy_no", pa.array([r["copy_no"] for r in rows], pa.int64()))  # noqa: F841
+        for column in self.contract.json_columns[table]:  # JSON travels as text, as `TableContract.to_arrow` does
+            for row in rows:
+                value = row[column]
+                row[column] = None if value is None else orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+        batch = pa.Table.from_pylist(rows, schema=self.schemas[table])  # noqa: F841
         self.con.execute(f"INSERT INTO stg_{table} SELECT * FROM batch")
 
     def _flush_copies(self) -> None:
         copies, self.copies = self.copies, []
         if copies:
-            batch = pa.Table.from_pylist([dict(zip(_COPIES.names, c)) for c in copies], schema=_COPIES)  # noqa: F841
+            columns = list(zip(*copies))
+            batch = pa.Table.from_arrays([pa.array(c, f.type) for c, f in zip(columns, _COPIES)], schema=_COPIES)  # noqa: F841
             self.con.execute("INSERT INTO copies SELECT * FROM batch")
 
     def flush(self) -> None:

@@ -20,7 +20,7 @@ import zlib
 import zipfile
 from dataclasses import dataclass
 from datetime import datetime
-from typing import IO, Any, Iterator, Mapping, Optional, Union
+from typing import IO, Any, Iterator, Optional, Union
 
 import orjson
 
@@ -147,7 +147,7 @@ def _objects(doc: Any, where: str, in_file_list: bool) -> Iterator[Union[Found, 
     """The objects of one document: a list page, a bare array, or one object."""
     if isinstance(doc, list):
         items, paged = doc, True
-    elif isinstance(doc, Mapping) and isinstance(doc.get("data"), list) and doc.get("object") in (None, "list"):
+    elif isinstance(doc, dict) and isinstance(doc.get("data"), list) and doc.get("object") in (None, "list"):
         items, paged = doc["data"], True
     else:
         items, paged = [doc], False
@@ -155,7 +155,7 @@ def _objects(doc: Any, where: str, in_file_list: bool) -> Iterator[Union[Found, 
         place = " ".join(p for p in (where, f"item {index + 1}" if paged else "") if p)
         kind = kind_of(item)
         if kind is None:
-            what = item.get("object") if isinstance(item, Mapping) else None
+            what = item.get("object") if isinstance(item, dict) else None
             reason = (f"an object of unknown kind {what!r} (not a thread, run or run step)" if isinstance(what, str)
                       else "not a thread, run or run step")
             yield Problem(place, reason)
@@ -173,7 +173,7 @@ def _objects(doc: Any, where: str, in_file_list: bool) -> Iterator[Union[Found, 
 
 def kind_of(obj: Any) -> Optional[str]:
     """`thread`, `run` or `step` from `object`; from the id's prefix when `object` is missing."""
-    if not isinstance(obj, Mapping):
+    if not isinstance(obj, dict):  # parsed JSON: a dict, never another Mapping (and much cheaper to test)
         return None
     declared = obj.get("object")
     if declared is not None:
