@@ -25,6 +25,7 @@ The order is total, so reading the files in any order, or some now and the other
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, Tuple
@@ -101,7 +102,10 @@ class ArchiveIndex:
         memory_limit: DuckDB's cap; beyond it DuckDB spills to `workdir`.
     """
 
-    def __init__(self, workdir: Path, contract: TableContract, now: datetime, memory_limit: str = "128MB") -> None:
+    def __init__(self, workdir: Path, contract: TableContract, now: datetime, memory_limit: Optional[str] = None) -> None:
+        # The loader's own DuckDB (dlt's load) has its own cap; this one only stages and sorts, and
+        # spills beyond it. RUNSTEPS_ARCHIVE_MEMORY overrides it.
+        memory_limit = memory_limit or os.environ.get("RUNSTEPS_ARCHIVE_MEMORY", "64MB")
         self.contract = contract
         self.now = now
         self.con = duckdb.connect(str(workdir / "index.duckdb"))
