@@ -6,7 +6,7 @@
   against the running emulator's `/_emulator/expected` totals, so a drift between the two is caught.
 - `predict_incremental`: the requests an incremental load must make after a clock advance, from two
   snapshots taken through the HTTP API with our own httpx crawler (`fetch.py`) and the watermark
-  rules of DESIGN.md ("Incremental loading"), re-implemented here from the text.
+  rules of docs/design.md ("Incremental loading"), re-implemented here from the text.
 """
 
 from __future__ import annotations
@@ -76,7 +76,7 @@ def world_census(spec: WorldSpec, expected: Optional[Dict[str, Any]] = None) -> 
 
 def cursor_after(listed: Sequence[Tuple[str, str]], watermark: Optional[str] = None,
                  done: Sequence[str] = ()) -> Tuple[Optional[str], List[str]]:
-    """DESIGN.md, step 4: the watermark moves to the last run of the longest all-terminal prefix of
+    """docs/design.md, step 6: the watermark moves to the last run of the longest all-terminal prefix of
     the listing; the terminal runs after it are remembered as done (not fetched again)."""
     prefix = 0
     for _, status in listed:

@@ -24,7 +24,7 @@ from dlt.sources import DltResource
 
 from sourcekit.arrow import RowBuffer, TableContract, quiet_expected_arrow_warnings
 from sourcekit.background import iterate_in_background
-from sourcekit.config import ClientConfig, resolve_client_config
+from sourcekit.config import ClientConfig, azure_default_credential, resolve_client_config
 from sourcekit.errors import ConfigError
 from sourcekit.ids import check_ids
 from sourcekit.retries import MAX_RETRIES
@@ -62,6 +62,8 @@ def openai_assistants(
     shard: Optional[str] = None,
     on_progress: Optional[Callable[[LoadProgress], None]] = None,
     archive_dir: Optional[str] = None,
+    credential: Optional[Any] = None,
+    azure_credential: bool = False,
 ) -> DltResource:
     """Runs and run steps of the given threads, and of every thread loaded before, incrementally.
 
@@ -85,14 +87,19 @@ def openai_assistants(
         on_progress: called with a `LoadProgress` after each thread.
         archive_dir: also write every page fetched, as received, to a gzipped JSONL file there
             (`--from-export` reads it back into the same tables).
+        credential: a token credential (`get_token(scope)`, azure-identity's protocol) instead of a
+            key (azure, foundry); its tokens are refreshed before they expire.
+        azure_credential: sign in with azure-identity's `DefaultAzureCredential` (extra `azure`).
 
     Returns:
         The `assistants_api` resource, which fills every table of `settings.TABLES`.
     """
+    if credential is None and azure_credential:
+        credential = azure_default_credential()
     config = resolve_client_config(
         provider=provider, profiles=settings.API_PROFILES, key_setting=f"sources.{settings.SECTION}.api_key",
         base_url=base_url, api_key=api_key, api_version=api_version, concurrency=concurrency, timeout=timeout,
-        max_retries=max_retries, max_pages=max_pages, allow_insecure_http=allow_insecure_http,
+        max_retries=max_retries, max_pages=max_pages, allow_insecure_http=allow_insecure_http, credential=credential,
     )
     quiet_expected_arrow_warnings()
     return assistants_api(

@@ -26,6 +26,25 @@ class LoadProgress:
     retries: int = 0
     issues: int = 0
 
+    @property
+    def total(self) -> int:
+        return self.threads_total
+
+    @property
+    def done(self) -> int:
+        return self.threads_done
+
+    def counts(self) -> str:
+        """What has been loaded so far, for a progress line."""
+        return f"threads {self.threads_done}/{self.threads_total}  runs {self.runs}  steps {self.steps}"
+
+    @property
+    def rate_count(self) -> int:
+        """What the progress line's rate counts (`rate_unit` per second)."""
+        return self.steps
+
+    rate_unit = "steps"
+
 
 def issue_row(object_type: str, object_id: Any, thread_id: Optional[str], run_id: Optional[str], message: str,
               seen_at: datetime, error: Optional[Exception] = None) -> Dict[str, Any]:

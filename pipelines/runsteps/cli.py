@@ -1,9 +1,10 @@
 """The `runsteps` command: load, models, report, nightly, notebook, demo, emulate.
 
 Exit codes: 0 success; 1 an unexpected error (a bug: please report it); 2 a configuration or input
-problem (bad key, bad id, bad flag, nothing to poll); 3 the provider failed (quota, outage past the
-retry budget, a broken API, a listing that never ends); 4 another load holds the lock; 5 data tests
-failed.
+problem (bad key, id, flag, warehouse path or credentials, nothing to poll); 3 the provider failed
+(quota, outage past the retry budget, a broken API, a listing that never ends); 4 busy: another load
+holds the lock, or another process the DuckDB file; 5 data tests failed; 6 the warehouse failed
+(server unreachable, disk full).
 
 Each command builds its typed options once and calls the library (`runsteps.commands`); errors become
 exit codes here only (`runsteps.exit_codes`). Heavy packages are imported when a command runs, so
@@ -25,9 +26,11 @@ from sourcekit.errors import RunstepsError
 from sourcekit.shards import Shard
 
 from . import exit_codes
+from .dlt_logs import quiet_dlt_loader
 from .errors import DataTestsFailed
-from .options import (DEFAULT_DATASET, DEFAULT_DB, DEFAULT_PIPELINE, ApiSettings, LoadOptions, ModelsOptions,
-                      ReportOptions, ThreadInputs, Warehouse)
+from .options import (APIS, DEFAULT_DATASET, DEFAULT_DB, DEFAULT_PIPELINE, ApiSettings, LoadOptions, ModelsOptions,
+                      ReportOptions, ResponseInputs, ThreadInputs, Warehouse)
+from .warehouse_errors import classify_warehouse_error
 
 FMT = argparse.RawDescriptionHelpFormatter
 
@@ -54,7 +57,9 @@ def _add_warehouse_args(parser: argparse.ArgumentParser) -> None:
                        help="dlt's working folder (state, load packages); default: beside the DuckDB file "
                             "(PATH.dlt), or ~/.dlt/pipelines for other destinations")
     group.add_argument("--wait", type=float, default=0.0, metavar="S",
-                       help="if another load holds the lock, wait up to S seconds (default: exit at once, code 4)")
+                       help="wait up to S seconds for a DuckDB file another process has open (a notebook, the "
+                            "duckdb CLI) and, for load and nightly, for another load of the same pipeline "
+                            "(default: exit at once, code 4)")
 
 
 def _warehouse(args: argparse.Namespace) -> Warehouse:
@@ -66,7 +71,11 @@ def _warehouse(args: argparse.Namespace) -> Warehouse:
 
 
 def _add_load_args(parser: argparse.ArgumentParser) -> None:
-    api = parser.add_argument_group("API (each also settable as sources.openai_assistants.<name> the dlt way)")
+    api = parser.add_argument_group("API (each also settable as sources.openai_assistants.<name>, or "
+                                    "sources.openai_responses.<name>, the dlt way)")
+    api.add_argument("--api", choices=list(APIS), default="assistants",
+                     help="which API to load: assistants (threads, runs, steps) or responses (responses and "
+                          "conversations); both go to the same dataset (default: assistants)")
     api.add_argument("--provider", choices=list(PROVIDERS),
                      help="provider profile: auth header, api-version and envelope quirks (default: openai)")
     api.add_argument("--base-url", metavar="URL", help="API root, e.g. https://my-res.openai.azure.com/openai")
@@ -78,6 +87,10 @@ def _add_load_args(parser: argparse.ArgumentParser) -> None:
     api.add_argument("--max-retries", type=int, metavar="N", help="retries per request after transient faults (default: 8)")
     api.add_argument("--max-pages", type=int, metavar="N",
                      help="pages one listing may take before it counts as never-ending, exit 3 (default: 100000)")
+    api.add_argument("--azure-credential", action="store_true", default=None,
+                     help="sign in with azure-identity's DefaultAzureCredential (az login, managed identity, "
+                          "AZURE_CLIENT_* ...) instead of a static token; tokens are refreshed during the load "
+                          "(foundry, azure; pip install 'runsteps[azure]')")
     threads = parser.add_argument_group("threads (known threads from earlier loads are always polled again)")
     threads.add_argument("--thread-id", action="append", default=[], metavar="ID", help="a thread to poll (repeatable)")
     threads.add_argument("--threads-file", metavar="FILE", help="one thread id per line, or a CSV with a thread_id column")
@@ -86,6 +99,18 @@ def _add_load_args(parser: argparse.ArgumentParser) -> None:
                          help="also poll every thread GET /threads lists (Foundry only; on by default there)")
     threads.add_argument("--no-known-threads", action="store_true", help="poll only the threads given now")
     threads.add_argument("--shard", metavar="K/N", help="load only shard K of N (stable hash of the thread id)")
+    responses = parser.add_argument_group("responses and conversations (--api responses; the responses loaded "
+                                          "while still open are fetched again)")
+    responses.add_argument("--response-id", action="append", default=[], metavar="ID",
+                           help="a response to load (repeatable); its previous_response_id chain is walked back to "
+                                "a response already loaded, so the last id of each conversation is enough")
+    responses.add_argument("--response-ids-file", metavar="FILE", help="one response id per line, or a CSV with a response_id column")
+    responses.add_argument("--response-ids-sql", metavar="QUERY", help="a query on the destination returning a response_id column")
+    responses.add_argument("--conversation-id", action="append", default=[], metavar="ID",
+                           help="a conversation to load with all its items (repeatable)")
+    responses.add_argument("--agent-name", metavar="NAME", help="list only this agent's responses (Foundry)")
+    responses.add_argument("--list-responses", action=argparse.BooleanOptionalAction, default=None,
+                           help="also load every response GET /responses lists (Foundry only; on by default there)")
     what = parser.add_argument_group("what to load")
     what.add_argument("--include-file-search-content", action="store_true", default=None,
                       help="also load file-search result text (can be large)")
@@ -106,12 +131,20 @@ def _load_options(args: argparse.Namespace) -> LoadOptions:
             allow_insecure_http=args.allow_insecure_http, concurrency=args.concurrency, timeout=args.timeout,
             max_retries=args.max_retries, max_pages=args.max_pages,
             include_file_search_content=args.include_file_search_content, list_threads=args.list_threads,
+            azure_credential=args.azure_credential,
         ),
         threads=ThreadInputs(thread_ids=tuple(args.thread_id), threads_sql=args.threads_sql,
                              threads_file=Path(args.threads_file) if args.threads_file else None,
                              poll_known_threads=not args.no_known_threads),
         from_export=Path(args.from_export) if args.from_export else None,
         archive=Path(args.archive) if getattr(args, "archive", None) else None,
+        source_api=args.api,
+        responses=ResponseInputs(
+            response_ids=tuple(args.response_id), response_ids_sql=args.response_ids_sql,
+            response_ids_file=Path(args.response_ids_file) if args.response_ids_file else None,
+            conversation_ids=tuple(args.conversation_id), agent_name=args.agent_name,
+            list_responses=args.list_responses,
+        ),
     )
 
 
@@ -136,7 +169,7 @@ def cmd_load(args: argparse.Namespace) -> int:
         summary = load(_load_options(args), on_progress=progress)
     print(summary.describe())
     _warn_about_issues(args, summary.issues)
-    return exit_codes.OK
+    return exit_codes.EXIT_OK
 
 
 def _warn_about_issues(args: argparse.Namespace, issues: int) -> None:
@@ -158,7 +191,7 @@ def cmd_models(args: argparse.Namespace) -> int:
         if summary.failures:
             raise DataTestsFailed(f"{len(summary.failures)} of {len(summary.tests)} data tests failed (see above)")
         print(f"all {len(summary.tests)} data tests passed")
-    return exit_codes.OK
+    return exit_codes.EXIT_OK
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -166,12 +199,14 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     print(report(_warehouse(args), ReportOptions(out=Path(args.out), days=args.days)))
     print(f"report written to {Path(args.out).resolve()}")
-    return exit_codes.OK
+    return exit_codes.EXIT_OK
 
 
 def cmd_nightly(args: argparse.Namespace) -> int:
     from .commands import build, load, pipeline_for, report
     from .progress import Progress
+
+    from .warehouse_hold import hold_warehouse
 
     options = _load_options(args)
     pipeline = pipeline_for(options.warehouse)
@@ -180,10 +215,15 @@ def cmd_nightly(args: argparse.Namespace) -> int:
     print(summary.describe())
     _warn_about_issues(args, summary.issues)
     overrides = Path(args.price_overrides) if args.price_overrides else None
-    print(build(options.warehouse, ModelsOptions(price_overrides=overrides), pipeline=pipeline).describe())
-    print(report(options.warehouse, ReportOptions(out=Path(args.out), days=args.days), pipeline=pipeline))
+    with hold_warehouse(pipeline, options.warehouse.wait):  # models and report in one hold: no reader in between
+        print(build(options.warehouse, ModelsOptions(price_overrides=overrides), pipeline=pipeline).describe())
+        print(report(options.warehouse, ReportOptions(out=Path(args.out), days=args.days), pipeline=pipeline))
     print(f"report written to {Path(args.out).resolve()}")
-    return exit_codes.OK
+    if args.publish:
+        from .commands import publish_snapshot
+
+        print(f"snapshot published to {publish_snapshot(options.warehouse, Path(args.publish))}")
+    return exit_codes.EXIT_OK
 
 
 def cmd_notebook(args: argparse.Namespace) -> int:
@@ -234,6 +274,8 @@ def build_parser() -> argparse.ArgumentParser:
         "runsteps load --threads-file threads.csv --db warehouse.duckdb",
         "runsteps load --provider foundry --base-url https://acct.services.ai.azure.com/api/projects/p",
         "runsteps load --from-export ./archive",
+        "runsteps load --api responses --response-id resp_abc --conversation-id conv_def",
+        "runsteps load --api responses --provider foundry --azure-credential --base-url https://acct.services.ai.azure.com/api/projects/p",
         "runsteps load --destination postgres --shard 1/3"],
         "Poll threads → runs → steps and load them; only new runs and runs that were open last time get "
         "their steps fetched.")
@@ -253,11 +295,14 @@ def build_parser() -> argparse.ArgumentParser:
     _add_report_args(p)
 
     p = command("nightly", cmd_nightly, "load + models + report, for cron",
-                ["15 3 * * * cd /srv/runsteps && runsteps nightly --progress none >> nightly.log 2>&1"])
+                ["15 3 * * * cd /srv/runsteps && runsteps nightly --progress none >> nightly.log 2>&1",
+                 "runsteps nightly --publish /srv/bi/runsteps.duckdb   # a read-only copy for BI tools"])
     _add_warehouse_args(p)
     _add_load_args(p)
     _add_report_args(p)
     _add_models_args(p)
+    p.add_argument("--publish", metavar="PATH", help="after a successful run, write a snapshot of the DuckDB file "
+                   "to PATH (atomically), for tools that keep a file open")
 
     p = command("notebook", cmd_notebook, "open the exploration notebook (marimo) on the database", [
         "runsteps notebook --db runsteps.duckdb", "runsteps notebook --mode run   # as a read-only app",
@@ -295,15 +340,21 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
+    if not args.verbose:
+        quiet_dlt_loader()  # a failed load is told in one line below, not in dlt's job tracebacks
     try:
         return int(args.func(args) or 0)
-    except RunstepsError as exc:
-        print(f"runsteps {args.command}: error: {exc}", file=sys.stderr)
-        return exit_codes.exit_code_for(exc)
     except KeyboardInterrupt:
         print(f"runsteps {args.command}: interrupted; nothing half-done was committed, rerun to continue",
               file=sys.stderr)
-        return 130
+        return exit_codes.EXIT_INTERRUPTED
+    except Exception as exc:
+        # Ours, or a warehouse fault dlt wrapped: one line. Anything else is a bug: its traceback.
+        error = exc if isinstance(exc, RunstepsError) else classify_warehouse_error(exc)
+        if error is None:
+            raise
+        print(f"runsteps {args.command}: error: {error}", file=sys.stderr)
+        return exit_codes.exit_code_for(error)
 
 
 if __name__ == "__main__":  # pragma: no cover

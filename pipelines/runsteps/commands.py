@@ -15,10 +15,12 @@ import dlt
 
 from openai_assistants import LoadProgress, export_source, openai_assistants
 from sourcekit.errors import ConfigError
+from sourcekit.ids import check_ids
 
 from .loading import build_pipeline, run_load
-from .options import LoadOptions, ModelsOptions, ReportOptions, Warehouse
-from .thread_inputs import collect_thread_ids
+from .options import APIS, ASSISTANTS_ONLY_SETTINGS, LoadOptions, ModelsOptions, ReportOptions, Warehouse
+from .warehouse_hold import hold_warehouse
+from .id_inputs import collect_response_ids, collect_thread_ids
 
 
 def pipeline_for(warehouse: Warehouse) -> dlt.Pipeline:
@@ -33,19 +35,60 @@ def pipeline_for(warehouse: Warehouse) -> dlt.Pipeline:
 
 def make_source(options: LoadOptions, pipeline: dlt.Pipeline,
                 on_progress: Optional[Callable[[LoadProgress], None]] = None) -> Any:
-    """The dlt source of a load: an archive, or the API with the threads given."""
+    """The dlt source of a load: an archive, or the API (`options.source_api`) with the ids given."""
+    if options.source_api not in APIS:
+        raise ConfigError(f"unknown --api {options.source_api!r}: choose one of {', '.join(APIS)}")
+    if options.source_api == "responses":
+        return _responses_source(options, pipeline, on_progress)
+    if options.responses.given():
+        raise ConfigError("--response-id, --response-ids-file, --response-ids-sql, --conversation-id, --agent-name and "
+                          "--list-responses go with --api responses")
     if options.from_export:
         if options.archive:
             raise ConfigError("--archive keeps a copy of the pages fetched from the API; a load --from-export fetches none")
         return export_source(str(options.from_export))
     inputs = options.threads
+    if inputs.threads_sql:  # reads the database before the load holds it: wait for it the same way
+        with hold_warehouse(pipeline, options.warehouse.wait):
+            thread_ids = collect_thread_ids(inputs, pipeline)
+    else:
+        thread_ids = collect_thread_ids(inputs, pipeline)
     return openai_assistants(
-        thread_ids=collect_thread_ids(inputs, pipeline),
+        thread_ids=thread_ids,
         poll_known_threads=inputs.poll_known_threads,
         shard=options.warehouse.shard,
         on_progress=on_progress,
         archive_dir=str(options.archive) if options.archive else None,
         **options.api.given(),
+    )
+
+
+def _responses_source(options: LoadOptions, pipeline: dlt.Pipeline, on_progress: Optional[Callable[[Any], None]]) -> Any:
+    """The Responses / Conversations source with the ids given (`--api responses`)."""
+    from openai_responses import openai_responses
+
+    given = options.api.given()
+    wrong = [flag for name, flag in ASSISTANTS_ONLY_SETTINGS.items() if name in given]
+    threads = options.threads
+    if threads.thread_ids or threads.threads_file or threads.threads_sql:
+        wrong.append("--thread-id/--threads-file/--threads-sql")
+    if options.from_export:
+        wrong.append("--from-export")
+    if options.archive:
+        wrong.append("--archive")
+    if options.warehouse.shard:
+        wrong.append("--shard")
+    if wrong:
+        raise ConfigError(f"{', '.join(wrong)} go with --api assistants, not --api responses")
+    inputs = options.responses
+    return openai_responses(
+        response_ids=collect_response_ids(inputs, pipeline),
+        conversation_ids=check_ids(inputs.conversation_ids, "--conversation-id"),
+        list_responses=inputs.list_responses,
+        agent_name=inputs.agent_name,
+        poll_known=threads.poll_known_threads,
+        on_progress=on_progress,
+        **given,
     )
 
 
@@ -67,10 +110,14 @@ class LoadSummary:
     def describe(self) -> str:
         rows, p = self.rows, self.progress
         issues = rows.get("load_issues", 0)
+        if "responses" in rows or "conversations" in rows:
+            what = (f"{rows.get('responses', 0)} responses, {rows.get('response_items', 0)} output items, "
+                    f"{rows.get('conversations', 0)} conversations with {rows.get('conversation_items', 0)} items")
+        else:
+            what = (f"{rows.get('runs', 0)} runs, {rows.get('run_steps', 0)} steps, "
+                    f"{rows.get('run_step_tool_calls', 0)} tool calls from {rows.get('threads', 0)} threads")
         return (
-            f"loaded into {self.where} in {self.seconds:.1f}s: "
-            f"{rows.get('runs', 0)} runs, {rows.get('run_steps', 0)} steps, "
-            f"{rows.get('run_step_tool_calls', 0)} tool calls from {rows.get('threads', 0)} threads"
+            f"loaded into {self.where} in {self.seconds:.1f}s: {what}"
             + (f"; {p.requests} requests ({p.retries} retried)" if p and p.requests else "")
             + (f"; {issues} problem(s) recorded in {self.dataset}.load_issues" if issues else "")
         )
@@ -124,9 +171,10 @@ def build(warehouse: Warehouse, options: ModelsOptions = ModelsOptions(),
     if overrides and not Path(overrides).is_file():
         raise ConfigError(f"--price-overrides {str(overrides)!r} is not a file")
     pipeline = pipeline or pipeline_for(warehouse)
-    summary = ModelsSummary(warehouse.describe(), build_models(pipeline, price_overrides=overrides))
-    if options.test:
-        summary.tests = run_data_tests(pipeline)
+    with hold_warehouse(pipeline, warehouse.wait):
+        summary = ModelsSummary(warehouse.describe(), build_models(pipeline, price_overrides=overrides))
+        if options.test:
+            summary.tests = run_data_tests(pipeline)
     return summary
 
 
@@ -135,4 +183,35 @@ def report(warehouse: Warehouse, options: ReportOptions = ReportOptions(),
     """Write the HTML report; returns the text summary."""
     from .report import write_report
 
-    return write_report(pipeline or pipeline_for(warehouse), Path(options.out), days=options.days)
+    pipeline = pipeline or pipeline_for(warehouse)
+    with hold_warehouse(pipeline, warehouse.wait):
+        return write_report(pipeline, Path(options.out), days=options.days)
+
+
+def publish_snapshot(warehouse: Warehouse, target: Path) -> Path:
+    """Copy the DuckDB file to `target` for tools that keep a file open (BI tools, the DuckDB CLI).
+
+    The copy is written beside `target` and renamed over it, so a reader sees the old snapshot or the
+    new one, never half of one; a reader holding the old file open keeps reading it undisturbed.
+    """
+    import os
+    import shutil
+
+    import duckdb
+
+    if warehouse.destination and warehouse.destination != "duckdb":
+        raise ConfigError("--publish copies a DuckDB file; with another destination, point your tools at it directly")
+    source = Path(warehouse.db).resolve()
+    target = Path(target).expanduser().resolve()
+    if target == source:
+        raise ConfigError("--publish PATH must differ from --db: the snapshot is a separate file")
+    with duckdb.connect(str(source)) as con:
+        con.execute("CHECKPOINT")  # everything in the file itself, nothing left in the WAL
+    partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
+    try:
+        shutil.copyfile(source, partial)
+        os.replace(partial, target)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise ConfigError(f"cannot publish the snapshot to {target}: {exc.strerror or exc}") from None
+    return target

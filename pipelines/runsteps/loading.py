@@ -22,6 +22,8 @@ from sourcekit.errors import ConfigError, RunstepsError
 
 from .errors import BusyError
 from .options import DEFAULT_DATASET, DEFAULT_DB, DEFAULT_PIPELINE
+from .warehouse_errors import WarehousePathError, classify_warehouse_error
+from .warehouse_hold import hold_warehouse
 
 
 # DuckDB takes 80% of RAM by default and the merge of a large load used several GB (2.4 GB for a
@@ -73,7 +75,13 @@ def build_pipeline(
         db = Path(db_path or DEFAULT_DB).expanduser()
         if db.exists() and db.is_dir():
             raise ConfigError(f"--db {str(db)!r} is a directory; give a file path such as ./runsteps.duckdb")
-        db.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            db.parent.mkdir(parents=True, exist_ok=True)  # a new database may go in a new folder
+        except OSError as exc:
+            raise WarehousePathError(
+                f"cannot create the folder of --db {str(db)!r}: {exc.strerror or exc}; choose a path in a "
+                "folder you can write"
+            ) from None
         # One load worker for this destination only (a capability of its factory, which dlt's
         # LOAD__PARALLELISM_STRATEGY config still overrides).
         dest: Any = dlt.destinations.duckdb(
@@ -233,19 +241,33 @@ def _run_with_ddl_retries(pipeline: dlt.Pipeline, source: Any, attempts: int = 5
 
 
 def run_load(pipeline: dlt.Pipeline, source: Any, wait: float = 0.0) -> LoadInfo:
-    """Extract, normalize and load one source under the pipeline lock; raise on any failed job."""
+    """Extract, normalize and load one source under the pipeline lock; raise on any failed job.
+
+    `wait` bounds the whole wait: for the pipeline lock, then for the DuckDB file, which is held
+    until the load ends (see warehouse_hold.py).
+
+    Raises:
+        RunstepsError: ours, unwrapped from dlt's chain; BusyError; a WarehouseError for a
+            warehouse fault (busy file, unreachable server, full disk...). dlt keeps what a failed
+            load extracted pending, and the next run loads it first.
+    """
+    started = time.monotonic()
     with pipeline_lock(pipeline, wait):
         try:
-            # A package a crash left behind (extracted or normalized) is finished first, so that rows
-            # and the state extracted with them land together before anything new is fetched.
-            if pipeline.has_pending_data:
-                finish_pending(pipeline)
-            info = _run_with_ddl_retries(pipeline, source)
+            with hold_warehouse(pipeline, max(0.0, wait - (time.monotonic() - started))):
+                # A package a crash left behind (extracted or normalized) is finished first, so that rows
+                # and the state extracted with them land together before anything new is fetched.
+                if pipeline.has_pending_data:
+                    finish_pending(pipeline)
+                info = _run_with_ddl_retries(pipeline, source)
+                if info is not None:
+                    info.raise_on_failed_jobs()
         except Exception as exc:
             ours = unwrap_error(exc)
             if ours is not exc:
                 raise ours from None
+            classified = classify_warehouse_error(exc)
+            if classified is not None and classified is not exc:
+                raise classified from exc
             raise
-        if info is not None:
-            info.raise_on_failed_jobs()
         return info

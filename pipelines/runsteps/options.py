@@ -62,6 +62,7 @@ class ApiSettings:
     max_pages: Optional[int] = None
     include_file_search_content: Optional[bool] = None
     list_threads: Optional[bool] = None
+    azure_credential: Optional[bool] = None  # sign in with azure-identity instead of a static token
 
     def given(self) -> Dict[str, Any]:
         """The settings that were given, as keyword arguments of the source."""
@@ -85,16 +86,54 @@ class ThreadInputs:
     poll_known_threads: bool = True
 
 
+# Which API a load reads (`--api`): each is a dlt source of its own, into the same dataset.
+APIS = ("assistants", "responses")
+# ApiSettings fields only the Assistants source takes.
+ASSISTANTS_ONLY_SETTINGS = {"api_version": "--api-version", "include_file_search_content": "--include-file-search-content",
+                            "list_threads": "--list-threads"}
+
+
+@dataclass(frozen=True)
+class ResponseInputs:
+    """Which responses and conversations to load (`--api responses`), besides the known open ones.
+
+    Attributes:
+        response_ids: ids given one by one; each one's `previous_response_id` chain is walked back.
+        response_ids_file: one id per line, or a CSV with a `response_id` column.
+        response_ids_sql: a query on the destination returning a `response_id` column.
+        conversation_ids: conversations to load with their items.
+        agent_name: list only this agent's responses (Foundry).
+        list_responses: also load what `GET /responses` lists (None: where the provider has it).
+    """
+
+    response_ids: Tuple[str, ...] = ()
+    response_ids_file: Optional[Path] = None
+    response_ids_sql: Optional[str] = None
+    conversation_ids: Tuple[str, ...] = ()
+    agent_name: Optional[str] = None
+    list_responses: Optional[bool] = None
+
+    def given(self) -> bool:
+        return bool(self.response_ids or self.response_ids_file or self.response_ids_sql or self.conversation_ids
+                    or self.agent_name or self.list_responses is not None)
+
+
 @dataclass(frozen=True)
 class LoadOptions:
-    """One load: from the API (`api`, `threads`) or from an archive (`from_export`); `archive` keeps
-    a raw copy of every page fetched from the API in that folder."""
+    """One load: from the API (`api`, `threads` or `responses`) or from an archive (`from_export`).
+
+    `source_api` picks the API: `assistants` (threads → runs → steps) or `responses` (responses and
+    conversations); both load into the same dataset. `archive` keeps a raw copy of every page fetched
+    from the API in that folder.
+    """
 
     warehouse: Warehouse = Warehouse()
     api: ApiSettings = ApiSettings()
     threads: ThreadInputs = ThreadInputs()
     from_export: Optional[Path] = None
     archive: Optional[Path] = None
+    source_api: str = "assistants"
+    responses: ResponseInputs = ResponseInputs()
 
 
 @dataclass(frozen=True)

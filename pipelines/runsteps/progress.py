@@ -34,11 +34,12 @@ class Progress:
         self.close()
 
     def __call__(self, counters: Any) -> None:
-        """Show `counters` (a `LoadProgress`), at most every `every` seconds in log mode."""
+        """Show `counters` (a source's `LoadProgress`: `total`, `done`, `counts()`, `rate_count`,
+        `rate_unit`, `requests`, `retries`, `issues`), at most every `every` seconds in log mode."""
         if self.mode == "none":
             return
         now = time.monotonic()
-        total, done = counters.threads_total, counters.threads_done
+        total, done = counters.total, counters.done
         final = total and done >= total
         if self.mode == "log" and now - self._last < self.every and not final:
             return
@@ -47,9 +48,8 @@ class Progress:
         self._last = now
         elapsed = now - self.started
         text = (
-            f"threads {done}/{total}  runs {counters.runs}  steps {counters.steps}  "
-            f"requests {counters.requests} (retries {counters.retries})  "
-            f"{counters.steps / elapsed if elapsed > 0 else 0:.0f} steps/s"
+            f"{counters.counts()}  requests {counters.requests} (retries {counters.retries})  "
+            f"{counters.rate_count / elapsed if elapsed > 0 else 0:.0f} {counters.rate_unit}/s"
             + (f"  issues {counters.issues}" if counters.issues else "")
         )
         if self.mode == "bar":

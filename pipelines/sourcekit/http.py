@@ -11,6 +11,7 @@ import asyncio
 import logging
 import random
 import ssl
+import time
 import urllib.request
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
@@ -55,6 +56,54 @@ def _is_certificate_error(exc: BaseException) -> bool:
     return False
 
 
+# A token is refreshed this long before it expires (at most half its lifetime), so that no request
+# is sent with a token about to lapse in flight.
+TOKEN_REFRESH_MARGIN_S = 300.0
+
+
+class BearerTokens:
+    """Bearer tokens from a token credential (azure-identity's `get_token` protocol), cached until
+    shortly before they expire, so that a load outlives any one token.
+
+    The credential is synchronous (as azure-identity's `DefaultAzureCredential` is): it is called in a
+    worker thread, one refresh at a time. The token lives only here and in request headers.
+    """
+
+    def __init__(self, credential: Any, scope: str, fix: str) -> None:
+        self.credential = credential
+        self.scope = scope
+        self.fix = fix
+        self.fetched = 0  # tokens fetched so far (tests, stats)
+        self._header: Optional[str] = None
+        self._refresh_at = 0.0
+        self._lock: Optional[asyncio.Lock] = None
+
+    async def header(self, stale: Optional[str] = None) -> str:
+        """The `Authorization` value; a new token when the cached one is near expiry, or is `stale`
+        (the one a request was just refused with)."""
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        if self._usable(stale):
+            return self._header  # type: ignore[return-value]
+        async with self._lock:
+            if self._usable(stale):  # another request refreshed it while this one waited
+                return self._header  # type: ignore[return-value]
+            try:
+                token = await asyncio.to_thread(self.credential.get_token, self.scope)
+                value, expires_on = str(token.token), float(token.expires_on)
+            except Exception as exc:  # azure-identity raises ClientAuthenticationError and others
+                first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
+                raise AuthError(f"could not get a token for {self.scope}: {type(exc).__name__}: {first_line}. {self.fix}") from None
+            now = time.time()
+            self.fetched += 1
+            self._header = f"Bearer {value}"
+            self._refresh_at = expires_on - min(TOKEN_REFRESH_MARGIN_S, max(0.0, (expires_on - now) / 2))
+            return self._header
+
+    def _usable(self, stale: Optional[str]) -> bool:
+        return self._header is not None and self._header != stale and time.time() < self._refresh_at
+
+
 @dataclass
 class ClientStats:
     """What the client did, for progress lines and the benchmark."""
@@ -92,6 +141,8 @@ class ApiClient:
         self._pools: List[httpx.AsyncClient] = []
         self._pool_busy: List[int] = []
         self._limiter: Optional[AdaptiveLimiter] = None
+        self.tokens = (BearerTokens(config.credential, config.token_scope or "", config.key_fix())
+                       if config.credential is not None else None)
 
     async def __aenter__(self) -> "ApiClient":
         # Several small connection pools instead of one big one: httpcore re-scans every connection
@@ -121,13 +172,15 @@ class ApiClient:
         for pool in pools:
             await pool.aclose()
 
-    async def _send(self, path: str, query: List[Tuple[str, str]]) -> httpx.Response:
+    async def _send(self, path: str, query: List[Tuple[str, str]], auth: Optional[str] = None) -> httpx.Response:
         """One GET on the least busy pool. The limiter keeps the total in flight within
         `concurrency`, so the least busy pool always has a free connection: no pool ever queues."""
         busy = self._pool_busy
         index = busy.index(min(busy))
         busy[index] += 1
         try:
+            if auth is not None:
+                return await self._pools[index].get(path, params=query, headers={"Authorization": auth})
             return await self._pools[index].get(path, params=query)
         finally:
             busy[index] -= 1
@@ -159,13 +212,16 @@ class ApiClient:
         assert self._pools and self._limiter is not None, "use `async with` on the client"
         query = self._params(params)
         attempt = 0
+        refused: Optional[str] = None  # the last token a 401 refused: never sent again
         while True:
             await self._limiter.acquire()
             response: Optional[httpx.Response] = None
             rate_limited = False
             try:
+                # Asked for after the wait for a slot, so that a token never waits in the queue until it lapses.
+                auth = await self.tokens.header(stale=refused) if self.tokens is not None else None
                 self.stats.requests += 1
-                response = await self._send(path, query)
+                response = await self._send(path, query, auth)
                 body = response.content
             except httpx.TransportError as exc:  # connect/read errors, timeouts, resets mid-body
                 if _is_certificate_error(exc):
@@ -196,7 +252,10 @@ class ApiClient:
                         wait = None
                 else:
                     failure = self._error_for(response, path)
-                    if not self._retryable(response, failure):
+                    if status == 401 and auth is not None and auth != refused:
+                        refused = auth  # expired in flight, or revoked: retry once with a fresh token
+                        wait = 0.0
+                    elif not self._retryable(response, failure):
                         raise failure
                     wait = retry_after_seconds(response.headers)
             finally:

@@ -79,7 +79,7 @@ def _listing_after_watermark(runs: List[dict], watermark_index: int) -> List[dic
 
 
 def _watermark_index(runs: List[dict]) -> int:
-    """DESIGN.md: the watermark is the last run of the longest all-terminal prefix."""
+    """docs/design.md: the watermark is the last run of the longest all-terminal prefix."""
     i = 0
     while i < len(runs) and runs[i]["status"] in TERMINAL:
         i += 1

@@ -31,3 +31,38 @@ def test_nightly_without_a_key_exits_2_before_building_anything(db, tmp_path):
         result = run_cli(*args, env={"OPENAI_API_KEY": ""})
     assert result.code == 2 and "no API key" in result.err
     assert not (tmp_path / "r.html").exists()
+
+
+def test_publish_writes_a_snapshot_that_a_reader_may_keep_open(db, tmp_path):
+    """A BI tool holding the published copy open never blocks the next night, and sees whole snapshots."""
+    import subprocess
+    import sys
+
+    published = tmp_path / "bi" / "runsteps.duckdb"
+    published.parent.mkdir()
+    with Emulator(seed=19, threads=6, flavour="openai") as emu:
+        args = load_args(emu, db, "--out", str(tmp_path / "r.html"), "--publish", str(published))
+        args[0] = "nightly"
+        first = run_cli(*args, env=key_env(emu))
+        assert first.code == 0, first.err
+        runs_first = emu.world.expected()["tables"]["runs"]
+        # A reader keeps the published file open, as a BI tool does, while the next night runs.
+        holder = subprocess.Popen([sys.executable, "-c", (
+            "import duckdb, sys, time\n"
+            f"con = duckdb.connect({str(published)!r}, read_only=True)\n"
+            "print(con.execute('select count(*) from assistants.runs').fetchone()[0], flush=True)\n"
+            "time.sleep(60)")], stdout=subprocess.PIPE, text=True)
+        try:
+            assert int(holder.stdout.readline()) == runs_first
+            emu.advance(3 * 24 * 3600)
+            second = run_cli(*args, env=key_env(emu))
+            assert second.code == 0, second.err
+            runs_second = emu.world.expected()["tables"]["runs"]
+        finally:
+            holder.kill()
+            holder.wait()
+    assert runs_second > runs_first
+    with duckdb.connect(str(published), read_only=True) as con:
+        assert con.execute("select count(*) from assistants.runs").fetchone()[0] == runs_second
+        assert con.execute("select sum(runs) from analytics.rpt_daily_usage").fetchone()[0] == runs_second
+    assert [p.name for p in published.parent.iterdir()] == ["runsteps.duckdb"]  # no partial file left

@@ -8,6 +8,13 @@ Public interface::
     with Emulator(world) as emu:
         ...  # emu.base_url, emu.api_key, emu.stats(), emu.advance(3600), world.expected()
 
+The Responses and Conversations APIs (the Assistants API's successors)::
+
+    from runsteps.emulator import Emulator, ResponsesWorld
+
+    with Emulator(api="responses", flavour="foundry", conversations=50) as emu:
+        ...  # emu.base_url (project endpoint), emu.api_root, emu.world.response_ids(), emu.expected()
+
 See docs/emulator.md for the knobs, flavours, control plane and the shape of the world.
 """
 
@@ -15,6 +22,7 @@ from .emulator import Emulator, serve
 from .export import export_world
 from .generate import ANCHOR as DEFAULT_CLOCK
 from .generate import SPECIAL_KINDS
+from .responses_world import ResponsesWorld
 from .traffic import FAULT_KINDS, TrafficConfig
 from .world import NotFound, World
 
@@ -23,6 +31,7 @@ __all__ = [
     "Emulator",
     "FAULT_KINDS",
     "NotFound",
+    "ResponsesWorld",
     "SPECIAL_KINDS",
     "TrafficConfig",
     "World",

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import List, Optional
+from typing import Any, List, Optional
 
-from .emulator import Emulator, serve
+from .emulator import APIS, Emulator, serve
 from .export import export_world
+from .responses_world import ResponsesWorld
 from .traffic import TrafficConfig
 from .world import FLAVOURS, World
 
@@ -29,6 +30,11 @@ examples:
 
   # a million steps written as an archive of list pages, then exit
   runsteps emulate --threads 8400 --export ./archive
+
+  # the Responses and Conversations APIs as Foundry serves them (GET /responses lists them)
+  runsteps emulate --api responses --flavour foundry --conversations 200
+  curl -H "Authorization: Bearer $(curl -s -X POST 'http://127.0.0.1:8765/_emulator/token?ttl=3600' | jq -r .access_token)" \
+       'http://127.0.0.1:8765/api/projects/demo/openai/v1/responses?limit=5'
 
 control plane (no auth): GET /_emulator/threads, GET /_emulator/stats, POST /_emulator/stats/reset,
 POST /_emulator/advance?seconds=N, GET /_emulator/expected, POST /_emulator/faults (JSON traffic config),
@@ -56,6 +62,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         parser.epilog = EPILOG
         parser.formatter_class = argparse.RawDescriptionHelpFormatter
     server = parser.add_argument_group("server")
+    server.add_argument("--api", choices=APIS, default="assistants",
+                        help="which API to serve: assistants (Assistants API v2) or responses (Responses and "
+                             "Conversations; flavours openai and foundry) (default: %(default)s)")
     server.add_argument("--host", default="127.0.0.1", help="interface to bind (default: %(default)s)")
     server.add_argument("--port", type=int, default=DEFAULT_PORT,
                         help="port to bind; 0 picks a free port (default: %(default)s)")
@@ -78,6 +87,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                        help="mean steps per run that runs to the end (default: %(default)s)")
     world.add_argument("--activity", type=float, default=0.05,
                        help="share of threads that get a new run per hour of clock (default: %(default)s)")
+    world.add_argument("--conversations", type=int, default=50,
+                       help="--api responses: number of sessions, conversations or response chains (default: %(default)s)")
+    world.add_argument("--responses-per-conversation", type=float, default=8,
+                       help="--api responses: mean past responses per session (default: %(default)s)")
+    world.add_argument("--retention-days", type=float, default=None,
+                       help="--api responses: responses older than this answer 404 (default: 30 at openai, none "
+                            "at foundry; 0: none)")
     world.add_argument("--advance", type=int, default=0, metavar="SECONDS",
                        help="move the clock forward this many seconds before serving or exporting")
     world.add_argument("--export", metavar="DIR",
@@ -136,10 +152,17 @@ def traffic_from_args(args: argparse.Namespace) -> TrafficConfig:
 
 def _banner(emu: Emulator) -> None:
     lines = [
-        f"runsteps emulator ({emu.flavour}) — {emu.world!r}",
+        f"runsteps emulator ({emu.api}, {emu.flavour}) — {emu.world!r}",
         f"  base URL : {emu.base_url}",
         f"  API key  : {emu.api_key}",
     ]
+    if emu.api == "responses":
+        lines += [f"  API root : {emu.api_root}",
+                  "  headers  : Authorization: Bearer <key or token from POST /_emulator/token?ttl=S>",
+                  f"  control  : {emu.root_url}/_emulator/responses | /conversations | /expected | POST /advance?seconds=N",
+                  "  Ctrl-C to stop."]
+        print("\n".join(lines), flush=True)
+        return
     if emu.flavour == "openai":
         lines.append("  headers  : Authorization: Bearer <key>, OpenAI-Beta: assistants=v2")
     elif emu.flavour == "azure":
@@ -159,10 +182,20 @@ def run(args: argparse.Namespace) -> int:
     Returns:
         The process exit code.
     """
+    api = getattr(args, "api", "assistants")
     try:
         traffic = traffic_from_args(args)
-        world = World(seed=args.seed, threads=args.threads, runs_per_thread=args.runs_per_thread,
-                      steps_per_run=args.steps_per_run, flavour=args.flavour, activity=args.activity)
+        world: Any
+        if api == "responses":
+            if args.export:
+                raise ValueError("--export is for --api assistants only")
+            retention = "default" if args.retention_days is None else args.retention_days
+            world = ResponsesWorld(seed=args.seed, conversations=args.conversations,
+                                   responses_per_conversation=args.responses_per_conversation, flavour=args.flavour,
+                                   activity=args.activity, retention_days=retention)
+        else:
+            world = World(seed=args.seed, threads=args.threads, runs_per_thread=args.runs_per_thread,
+                          steps_per_run=args.steps_per_run, flavour=args.flavour, activity=args.activity)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -175,7 +208,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     try:
         serve(world, flavour=args.flavour, api_key=args.api_key, traffic=traffic, host=args.host, port=args.port,
-              project=args.project, log_level=args.log_level, on_ready=_banner)
+              project=args.project, log_level=args.log_level, on_ready=_banner, api=api)
     except OSError as exc:
         print(f"error: cannot serve on {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 1
@@ -188,7 +221,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     """Entry point of ``python -m runsteps.emulator``."""
     parser = argparse.ArgumentParser(
         prog="python -m runsteps.emulator",
-        description="Serve a local Assistants API v2 emulator with a deterministic world "
+        description="Serve a local Assistants API v2 (or, with --api responses, Responses and Conversations) "
+                    "emulator with a deterministic world "
                     "(or export that world as JSON list pages).",
     )
     add_arguments(parser)

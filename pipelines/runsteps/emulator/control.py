@@ -17,6 +17,12 @@
 | POST /_emulator/keys | JSON ``{"api_key": "..."}``: a new valid key (also un-revokes) |
 | POST /_emulator/threads/{thread_id}/delete | the thread answers 404 from now on |
 | POST /_emulator/threads/{thread_id}/runs/{run_id}/delete | the run answers 404 from now on |
+| GET/POST /_emulator/token?ttl=S | a bearer token valid for S seconds (wall clock), then 401 |
+
+Responses API only:
+| GET  /_emulator/responses | ``{"data": [response ids]}`` (``?retained=1``: only those within retention) |
+| GET  /_emulator/conversations | ``{"data": [conversation ids]}`` |
+| POST /_emulator/responses/{id}/delete, /_emulator/conversations/{id}/delete | 404 from now on |
 """
 
 from __future__ import annotations
@@ -67,10 +73,14 @@ class ControlPlane:
         try:
             if method == "GET":
                 if route == "health":
-                    return _ok({"ok": True, "flavour": app.flavour.name, "base_path": app.flavour.prefix,
-                                "clock": world.now})
-                if route == "threads":
+                    return _ok({"ok": True, "api": getattr(world, "api", "assistants"), "flavour": app.flavour.name,
+                                "base_path": app.flavour.prefix, "clock": world.now})
+                if route == "threads" and hasattr(world, "thread_ids"):
                     return _ok({"data": world.thread_ids()})
+                if route == "responses" and hasattr(world, "response_ids"):
+                    return _ok({"data": world.response_ids(retained_only=query.get("retained") in ("1", "true"))})
+                if route == "conversations" and hasattr(world, "conversation_ids"):
+                    return _ok({"data": world.conversation_ids()})
                 if route == "stats":
                     return _ok(app.stats_snapshot())
                 if route == "requests":
@@ -81,6 +91,8 @@ class ControlPlane:
                     # Big worlds take seconds: keep the event loop serving meanwhile.
                     loop = asyncio.get_running_loop()
                     return _ok(await loop.run_in_executor(None, world.expected))
+                if route == "world" and hasattr(world, "knobs"):
+                    return _ok(world.knobs())
                 if route == "world":
                     s = world.shape
                     return _ok({"seed": s.seed, "threads": s.threads, "runs_per_thread": s.runs_per_thread,
@@ -88,7 +100,9 @@ class ControlPlane:
                                 "clock": world.now})
                 if route == "faults":
                     return _ok(app.traffic.config.to_dict())
-            elif method == "POST":
+            if route == "token" and method in ("GET", "POST"):
+                return _ok(app.tokens.issue(float(query.get("ttl", "3600"))))
+            if method == "POST":
                 if route == "stats/reset":
                     app.reset_stats()
                     return _ok({"total": 0, "requests": {}})
@@ -117,10 +131,18 @@ class ControlPlane:
                         return error(400, "keys needs a JSON body {\"api_key\": \"...\"}", param="api_key")
                     app.api_key, app.revoked = key, False
                     return _ok({"revoked": False})
-                if len(parts) == 3 and parts[0] == "threads" and parts[2] == "delete":
+                if len(parts) == 3 and parts[0] == "responses" and parts[2] == "delete" and hasattr(world, "delete_response"):
+                    world.delete_response(parts[1])
+                    return _ok({"id": parts[1], "deleted": True})
+                if len(parts) == 3 and parts[0] == "conversations" and parts[2] == "delete" \
+                        and hasattr(world, "delete_conversation"):
+                    world.delete_conversation(parts[1])
+                    return _ok({"id": parts[1], "deleted": True})
+                if len(parts) == 3 and parts[0] == "threads" and parts[2] == "delete" and hasattr(world, "delete_thread"):
                     world.delete_thread(parts[1])
                     return _ok({"id": parts[1], "deleted": True})
-                if len(parts) == 5 and parts[0] == "threads" and parts[2] == "runs" and parts[4] == "delete":
+                if len(parts) == 5 and parts[0] == "threads" and parts[2] == "runs" and parts[4] == "delete" \
+                        and hasattr(world, "delete_run"):
                     world.delete_run(parts[1], parts[3])
                     return _ok({"id": parts[3], "deleted": True})
             return error(404, f"No control route {method} {path}.")

@@ -13,11 +13,14 @@ from typing import Any, Callable, Dict, List, Optional, Union
 import uvicorn
 
 from .flavours import AZURE_API_VERSION, FOUNDRY_API_VERSIONS, Flavour, make_flavour
+from .responses_routes import ResponsesRoutes, responses_flavour
+from .responses_world import ResponsesWorld
 from .server import AbortConnection, EmulatorApp
 from .traffic import TrafficConfig
 from .world import World
 
 TrafficLike = Union[TrafficConfig, Dict[str, Any], None]
+APIS = ("assistants", "responses")
 
 
 class _DropAbortedConnections(logging.Filter):
@@ -81,6 +84,17 @@ def _build(world: Optional[World], seed: int, threads: int, runs_per_thread: flo
     return world
 
 
+def _build_responses(world: Optional[ResponsesWorld], seed: int, conversations: int,
+                     responses_per_conversation: float, flavour: Optional[str], retention_days: Any) -> ResponsesWorld:
+    if world is None:
+        return ResponsesWorld(seed=seed, conversations=conversations,
+                              responses_per_conversation=responses_per_conversation, flavour=flavour or "openai",
+                              retention_days=retention_days)
+    if flavour is not None and flavour != world.flavour:
+        raise ValueError(f"world was generated for flavour {world.flavour!r}, cannot serve it as {flavour!r}")
+    return world
+
+
 class Emulator:
     """The Assistants API v2 emulator on a local port, served from a background thread.
 
@@ -89,10 +103,17 @@ class Emulator:
         with Emulator(seed=7, threads=50, flavour="openai") as emu:
             client = openai.OpenAI(base_url=emu.base_url, api_key=emu.api_key)
 
+        with Emulator(api="responses", flavour="foundry", conversations=50) as emu:
+            client = openai.OpenAI(base_url=emu.api_root, api_key=emu.issue_token(3600)["access_token"])
+
     Args:
-        world: a world to serve; built from the knobs below when None.
-        seed, threads, runs_per_thread, steps_per_run: world knobs (ignored when `world` is given).
-        flavour: ``openai``, ``azure`` or ``foundry``; defaults to the world's.
+        world: a world to serve (`World` or `ResponsesWorld`); built from the knobs below when None.
+        api: ``assistants`` (default) or ``responses`` (Responses and Conversations APIs); taken
+            from `world` when one is given.
+        seed, threads, runs_per_thread, steps_per_run: Assistants world knobs (ignored when `world` is given).
+        conversations, responses_per_conversation, retention_days: Responses world knobs (ignored
+            when `world` is given); retention "default" is 30 days at openai, none at foundry.
+        flavour: ``openai``, ``azure`` or ``foundry`` (responses: ``openai`` or ``foundry``); defaults to the world's.
         api_key: the key clients must present.
         traffic: latency, rate limit and faults (a `TrafficConfig` or its dict).
         host: interface to bind.
@@ -116,13 +137,35 @@ class Emulator:
         port: int = 0,
         project: str = "demo",
         log_limit: int = 100_000,
+        api: Optional[str] = None,
+        conversations: int = 50,
+        responses_per_conversation: float = 8,
+        retention_days: Any = "default",
     ) -> None:
-        self.world = _build(world, seed, threads, runs_per_thread, steps_per_run, flavour)
-        self._flavour: Flavour = make_flavour(flavour or self.world.flavour, project)
+        if api is None:
+            api = "responses" if isinstance(world, ResponsesWorld) else "assistants"
+        if api not in APIS:
+            raise ValueError(f"api must be one of {', '.join(APIS)}, not {api!r}")
+        self.api = api
+        self.world: Any
+        if api == "responses":
+            if world is not None and not isinstance(world, ResponsesWorld):
+                raise ValueError("api='responses' needs a ResponsesWorld")
+            self.world = _build_responses(world, seed, conversations, responses_per_conversation, flavour,
+                                          retention_days)
+            self._flavour: Flavour = responses_flavour(self.world.flavour, project)
+            routes: Any = ResponsesRoutes(self.world, self._flavour)
+        else:
+            if isinstance(world, ResponsesWorld):
+                raise ValueError("a ResponsesWorld is served with api='responses'")
+            self.world = _build(world, seed, threads, runs_per_thread, steps_per_run, flavour)
+            self._flavour = make_flavour(flavour or self.world.flavour, project)
+            routes = None
+        self.project = project
         self.host = host
         self._requested_port = port
         self.port = port
-        self.app = EmulatorApp(self.world, self._flavour, api_key, _traffic(traffic), log_limit)
+        self.app = EmulatorApp(self.world, self._flavour, api_key, _traffic(traffic), log_limit, routes=routes)
         self._server: Optional[uvicorn.Server] = None
         self._thread: Optional[threading.Thread] = None
         self._sock: Optional[socket.socket] = None
@@ -180,7 +223,19 @@ class Emulator:
 
     @property
     def base_url(self) -> str:
-        """The API base URL for this flavour (``.../v1``, ``.../openai``, ``.../api/projects/demo``)."""
+        """The API base URL for this flavour (``.../v1``, ``.../openai``, ``.../api/projects/demo``).
+
+        For the Responses API at Foundry this is the project endpoint as users give it
+        (``.../api/projects/demo``, without ``/openai/v1``); `api_root` is where the routes live.
+        """
+        if self.api == "responses" and self.flavour == "foundry":
+            return self.root_url + f"/api/projects/{self.project}"
+        return self.root_url + self._flavour.prefix
+
+    @property
+    def api_root(self) -> str:
+        """Where the API routes live: `base_url`, plus ``/openai/v1`` for the Responses API at Foundry.
+        Give it to the official SDK as its ``base_url``."""
         return self.root_url + self._flavour.prefix
 
     @property
@@ -189,7 +244,9 @@ class Emulator:
 
     @property
     def api_version(self) -> Optional[str]:
-        """The ``api-version`` query value clients should send (None for openai)."""
+        """The ``api-version`` query value clients should send (None for openai and the Responses API)."""
+        if self.api == "responses":
+            return None
         return {"azure": AZURE_API_VERSION, "foundry": FOUNDRY_API_VERSIONS[0]}.get(self.flavour)
 
     def client_headers(self) -> Dict[str, str]:
@@ -197,7 +254,7 @@ class Emulator:
         if self.flavour == "azure":
             return {"api-key": self.api_key}
         headers = {"Authorization": f"Bearer {self.api_key}"}
-        if self.flavour == "openai":
+        if self.flavour == "openai" and self.api == "assistants":
             headers["OpenAI-Beta"] = "assistants=v2"
         return headers
 
@@ -239,6 +296,11 @@ class Emulator:
             traffic = TrafficConfig.from_dict({**base.to_dict(), **changes})
         self.app.set_traffic(_traffic(traffic))
 
+    def issue_token(self, ttl: float = 3600) -> Dict[str, Any]:
+        """A bearer token valid for `ttl` seconds of wall-clock time, then answered with the
+        provider's 401 (``{access_token, token_type, expires_in, expires_on}``)."""
+        return self.app.tokens.issue(ttl)
+
     def revoke_key(self) -> None:
         """The current key answers 401 from now on."""
         self.app.revoked = True
@@ -251,12 +313,20 @@ class Emulator:
         """The thread answers 404 from now on."""
         self.world.delete_thread(thread_id)
 
+    def delete_response(self, response_id: str) -> None:
+        """The response answers 404 from now on (Responses API)."""
+        self.world.delete_response(response_id)
+
+    def delete_conversation(self, conversation_id: str) -> None:
+        """The conversation answers 404 from now on (Responses API)."""
+        self.world.delete_conversation(conversation_id)
+
     def delete_run(self, thread_id: str, run_id: str) -> None:
         """The run answers 404 from now on."""
         self.world.delete_run(thread_id, run_id)
 
     def __repr__(self) -> str:
-        return f"Emulator({self.base_url!r}, flavour={self.flavour!r}, world={self.world!r})"
+        return f"Emulator({self.base_url!r}, api={self.api!r}, flavour={self.flavour!r}, world={self.world!r})"
 
 
 def serve(
@@ -274,18 +344,24 @@ def serve(
     project: str = "demo",
     log_level: str = "warning",
     on_ready: Optional[Callable[[Emulator], None]] = None,
+    api: Optional[str] = None,
+    conversations: int = 50,
+    responses_per_conversation: float = 8,
+    retention_days: Any = "default",
 ) -> None:
     """Serve in the foreground until interrupted (Ctrl-C / SIGTERM).
 
     Args:
         world, seed, threads, runs_per_thread, steps_per_run, flavour, api_key, traffic, host, port,
-            project: as for `Emulator`.
+            project, api, conversations, responses_per_conversation, retention_days: as for `Emulator`.
         log_level: uvicorn's log level.
         on_ready: called with a (not started) `Emulator` describing the bound server, e.g. to print
             its URLs, once the port is bound.
     """
     emu = Emulator(world, seed=seed, threads=threads, runs_per_thread=runs_per_thread, steps_per_run=steps_per_run,
-                   flavour=flavour, api_key=api_key, traffic=traffic, host=host, port=port, project=project)
+                   flavour=flavour, api_key=api_key, traffic=traffic, host=host, port=port, project=project, api=api,
+                   conversations=conversations, responses_per_conversation=responses_per_conversation,
+                   retention_days=retention_days)
     sock = _bind(host, port)
     emu.port = sock.getsockname()[1]
     server = uvicorn.Server(_uvicorn_config(emu.app, log_level, in_thread=False))

@@ -12,6 +12,10 @@ Shape of the world (see docs/emulator.md):
   terminal, the oldest with exactly 100 steps, and never gets new ones; 2 is a showcase of every
   terminal outcome and tool type, ending with a run in `requires_action` at the anchor; 3, 4 and 5
   (when they exist) end with a run that is `queued`, `in_progress` and `cancelling` at the anchor.
+
+Why one file of ~550 lines: every function here draws from the same seeded random streams in a fixed
+order; split across modules, a change in one would silently reshuffle the worlds that tests and the
+benchmarks' recorded results depend on. It is kept whole so that order stays visible in one place.
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 
 from sourcekit.errors import ConfigError
 
-from ..errors import BusyError
+from ..warehouse_errors import WarehouseBusyError
 from openai_assistants.settings import DEFAULT_DATASET
 
 from runsteps.models.project import MODELS_SCHEMA
@@ -39,10 +39,6 @@ REQUIRED_MARTS = ("rpt_daily_usage", "rpt_failure_rates", "rpt_failures_by_error
 
 class ModelsMissingError(ConfigError):
     """The marts are not there: `runsteps models` has not been run on this warehouse."""
-
-
-class WarehouseBusyError(BusyError):
-    """Another process is writing the DuckDB file (a load, `runsteps models`), so it cannot be read now."""
 
 
 def _rows(cursor: Any) -> List[Row]:
@@ -64,6 +60,18 @@ class Connector(Protocol):
         """An identifier as `information_schema` spells it."""
 
 
+def _connect_read_only(path: Path) -> Any:
+    """Read-only, unless this very process holds the file open for writing (`runsteps nightly` keeps
+    it open from the models to the report, so that no reader slips in between): DuckDB then refuses
+    a second configuration, and a connection to the instance already open is the one to use."""
+    try:
+        return duckdb.connect(str(path), read_only=True)
+    except duckdb.ConnectionException as error:
+        if "different configuration" not in str(error):
+            raise
+        return duckdb.connect(str(path))
+
+
 class DuckDBFile:
     """A DuckDB file, opened read-only for each session and closed at its end.
 
@@ -81,7 +89,7 @@ class DuckDBFile:
             raise ModelsMissingError(f"there is no database at {self.path}: run `runsteps load` and `runsteps models` "
                                      "first (or `runsteps nightly`, which does both)")
         try:
-            con = duckdb.connect(str(self.path), read_only=True)
+            con = _connect_read_only(self.path)
         except duckdb.IOException as error:
             if "lock" not in str(error).lower():
                 raise

@@ -1,0 +1,201 @@
+"""A dlt source for the Responses and Conversations APIs (OpenAI, Azure OpenAI, Microsoft Foundry):
+responses with their output items, tool results and usage, and conversations with their items.
+
+Use it in any dlt pipeline, like dlt's verified sources:
+
+    import dlt
+    from openai_responses import openai_responses
+
+    pipeline = dlt.pipeline("runsteps", destination="duckdb", dataset_name="assistants")
+    pipeline.run(openai_responses(response_ids=["resp_abc"]), loader_file_format="parquet")
+
+OpenAI lists no responses: name them (the last response of each conversation is enough: its
+`previous_response_id` chain is walked back). Foundry lists the project's responses. The key comes
+from `api_key`, else `sources.openai_responses.api_key`, else the provider's usual environment variable
+(`sourcekit.config.PROVIDERS`); or pass a token `credential` (azure-identity's `get_token` protocol).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, Callable, Iterator, Optional, Sequence
+
+import dlt
+from dlt.sources import DltResource
+
+from sourcekit.arrow import RowBuffer, TableContract, quiet_expected_arrow_warnings
+from sourcekit.background import iterate_in_background
+from sourcekit.config import ClientConfig, azure_default_credential, resolve_client_config
+from sourcekit.errors import ConfigError
+from sourcekit.ids import check_ids
+from sourcekit.retries import MAX_RETRIES
+
+from . import extract, incremental, settings
+from .client import ResponsesClient
+from .rows import LoadProgress, add_issue, emit_conversation, emit_response, emit_skipped
+from .state import CURSOR_TABLE, listing_scope, read_conversations, read_cursor, read_known_responses, read_response_rows
+
+__all__ = ["openai_responses", "responses_api", "LoadProgress"]
+
+CONTRACT = TableContract(settings.TABLES)
+
+
+@dlt.source(name="openai_responses", section=settings.SECTION, max_table_nesting=0)
+def openai_responses(
+    response_ids: Optional[Sequence[str]] = None,
+    conversation_ids: Optional[Sequence[str]] = None,
+    provider: str = "openai",
+    base_url: Optional[str] = None,
+    api_key: Optional[str] = dlt.secrets.value,
+    list_responses: Optional[bool] = None,
+    agent_name: Optional[str] = None,
+    poll_known: bool = True,
+    credential: Optional[Any] = None,
+    azure_credential: bool = False,
+    concurrency: int = settings.DEFAULT_CONCURRENCY,
+    timeout: float = settings.DEFAULT_TIMEOUT_S,
+    max_retries: int = MAX_RETRIES,
+    max_pages: int = 100_000,
+    allow_insecure_http: bool = False,
+    on_progress: Optional[Callable[[LoadProgress], None]] = None,
+) -> DltResource:
+    """Responses (with their chains) and conversations, incrementally.
+
+    Every setting is checked here, once; the HTTP client takes the result as it is.
+
+    Args:
+        response_ids: responses to load; each one's `previous_response_id` chain is walked back to a
+            response already loaded, or to its start.
+        conversation_ids: conversations to load with all their items.
+        provider: `openai`, `azure` or `foundry` (`sourcekit.config.PROVIDERS`).
+        base_url: the API root; for Foundry the project endpoint (`/openai/v1` is added).
+        api_key: key or bearer token (a secret; the provider's environment variables as fallback).
+        list_responses: also load what `GET /responses` lists (default: on where the provider has it).
+        agent_name: list only this agent's responses (Foundry).
+        poll_known: fetch again the responses loaded while still open, and the conversations loaded before.
+        credential: a token credential (`get_token(scope)`) instead of a key (azure, foundry).
+        azure_credential: sign in with azure-identity's `DefaultAzureCredential` (extra `azure`).
+        concurrency: the most requests in flight; it adapts down on 429s.
+        timeout: seconds per request.
+        max_retries: retries of one request after transient faults.
+        max_pages: pages one listing may take before it counts as never-ending.
+        allow_insecure_http: allow plain http:// to hosts other than loopback.
+        on_progress: called with a `LoadProgress` after each object.
+    """
+    if credential is None and azure_credential:
+        credential = azure_default_credential()
+    config = resolve_client_config(
+        provider=provider, profiles=settings.API_PROFILES, key_setting=f"sources.{settings.SECTION}.api_key",
+        base_url=base_url, api_key=api_key, concurrency=concurrency, timeout=timeout, max_retries=max_retries,
+        max_pages=max_pages, allow_insecure_http=allow_insecure_http, credential=credential,
+    )
+    lists = provider in settings.LISTS_RESPONSES if list_responses is None else list_responses
+    if agent_name is not None and not (isinstance(agent_name, str) and agent_name.strip()):
+        raise ConfigError(f"--agent-name must be a non-empty name (got {agent_name!r})")
+    if agent_name and not lists:
+        raise ConfigError("--agent-name filters the GET /responses listing, which only Foundry has (--provider foundry)")
+    quiet_expected_arrow_warnings()
+    return responses_api(
+        config,
+        check_ids(response_ids or (), "response id"),
+        check_ids(conversation_ids or (), "conversation id"),
+        lists,
+        agent_name,
+        poll_known,
+        on_progress,
+    )
+
+
+@dlt.resource(name="responses_api", max_table_nesting=0)
+def responses_api(
+    config: ClientConfig,
+    response_ids: Sequence[str],
+    conversation_ids: Sequence[str],
+    list_responses: bool,
+    agent_name: Optional[str],
+    poll_known: bool,
+    on_progress: Optional[Callable[[LoadProgress], None]] = None,
+) -> Iterator[Any]:
+    """Fetches responses and conversations and yields rows for every table of `settings.TABLES`."""
+    now = datetime.now(timezone.utc)
+    buffer = RowBuffer(CONTRACT)
+    yield from CONTRACT.declare()
+    known = read_known_responses(settings.TERMINAL_RESPONSE_STATUSES)
+    known_conversations = read_conversations()
+    cursor = read_cursor(listing_scope(config.base_url, agent_name)) if list_responses else None
+    progress = LoadProgress()
+    client = ResponsesClient(config)
+    conversations = [(c, "input") for c in conversation_ids]
+    if poll_known:
+        conversations += [(c, "known") for c, row in sorted(known_conversations.items())
+                          if row.get("deleted_at") is None and c not in set(conversation_ids)]
+    fetched_status: dict = {}
+    gone_listed: list = []
+
+    async def produce():
+        async with client:
+            claimed, responses = set(), []
+            if cursor is not None:
+                listing = await extract.list_responses(client, cursor.watermark_response_id, agent_name)
+                yield listing
+                claimed = {r["id"] for r in listing.listed}
+                responses = [(r["id"], "listed") for r in incremental.to_fetch(cursor.done_response_ids, listing.listed)]
+            responses += [(r, "input") for r in response_ids if r not in claimed]
+            claimed |= set(response_ids)
+            if poll_known:
+                responses += [(r, "known") for r in known.open_ids if r not in claimed]
+            if not responses and not conversations and cursor is None:
+                raise ConfigError(
+                    "nothing to load: no response or conversation was given and none is open from earlier loads. "
+                    "Name responses with --response-id, --response-ids-file or --response-ids-sql, or conversations "
+                    "with --conversation-id (Foundry lists its responses itself)")
+            yield ("planned", len(responses) + len(conversations))
+            walk = {r for r, via in responses if via == "input"}
+            async for result in extract.fetch_all(client, responses, walk, known.ids, claimed, conversations,
+                                                  window=max(8, config.concurrency * 2)):
+                yield result
+
+    gone_known: list = []
+    listed: list = []
+    for item in iterate_in_background(produce, buffer=settings.RESULT_BUFFER):
+        if isinstance(item, extract.Listing):
+            listed = item.listed
+            for skipped in item.skipped:
+                emit_skipped(buffer, skipped, now, progress)
+            continue
+        if isinstance(item, tuple):
+            progress.total = item[1]
+            continue
+        if isinstance(item, extract.Skipped):
+            emit_skipped(buffer, item, now, progress)
+        elif isinstance(item, extract.FetchedConversation):
+            progress.done += 1
+            emit_conversation(buffer, item, known_conversations, now, progress)
+        elif isinstance(item, extract.FetchedResponse):
+            progress.done += 1
+            if item.gone is not None:
+                add_issue(buffer, progress, "response", item.response_id,
+                          f"response not found (past retention, or deleted): {item.gone.api_message}", now, item.gone)
+                if item.via == "listed":
+                    gone_listed.append(item.response_id)
+                if item.response_id in known.ids:
+                    gone_known.append(item.response_id)
+            elif emit_response(buffer, item, now, progress):
+                fetched_status[item.response_id] = item.response.get("status")
+            elif item.via == "listed":
+                gone_listed.append(item.response_id)  # unusable: it would only block the watermark
+        progress.requests, progress.retries = client.stats.requests, client.stats.retries
+        if on_progress is not None:
+            on_progress(progress)
+        yield from buffer.drain()
+    # Responses loaded before that the API no longer holds: keep their rows, mark them gone.
+    for row in read_response_rows(gone_known):
+        buffer.add("responses", [{**row, "deleted_at": row.get("deleted_at") or now}])
+    if cursor is not None:
+        before = cursor.row()
+        cursor.watermark_response_id, cursor.done_response_ids = incremental.advance(
+            cursor.watermark_response_id, listed, fetched_status, gone=gone_listed)
+        if cursor.row() != before:  # written only when it moved, in the same load as the rows
+            cursor.updated_at = now
+            buffer.add(CURSOR_TABLE, [cursor.row()])
+    yield from buffer.finish()

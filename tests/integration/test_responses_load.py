@@ -1,0 +1,305 @@
+"""`runsteps load --api responses` against the Responses emulator over real HTTP into a real DuckDB file.
+
+Expected values come from the emulator's world (`expected()`, its objects and id lists) and from
+hand-counted rules (one GET per response, pages of 100), never from the loader.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from pathlib import Path
+from typing import Dict, List, Optional, Set
+
+import duckdb
+import httpx
+import pytest
+
+from runsteps.emulator import Emulator
+from tests.helpers import api_requests, key_env, load_args, run_cli
+
+TERMINAL = {"completed", "failed", "cancelled", "incomplete"}
+
+
+def responses_args(emu, db: Path, *extra: str, response_ids: Optional[List[str]] = None,
+                   conversation_ids: Optional[List[str]] = None) -> List[str]:
+    args = ["load", "--api", "responses", "--db", str(db), "--provider", emu.flavour, "--base-url", emu.base_url,
+            "--progress", "none", "--pipelines-dir", str(Path(db).with_name(Path(db).name + ".dlt"))]
+    for rid in response_ids or []:
+        args += ["--response-id", rid]
+    for cid in conversation_ids or []:
+        args += ["--conversation-id", cid]
+    return args + list(extra)
+
+
+def _pages(n: int) -> int:
+    return max(1, math.ceil(n / 100))
+
+
+def world_objects(emu) -> Dict[str, dict]:
+    """Every retrievable response, as the emulator's world serves it (with the includes)."""
+    include = frozenset({"file_search_call.results", "code_interpreter_call.outputs"})
+    return {rid: emu.world.response(rid, include) for rid in emu.world.response_ids(retained_only=True)}
+
+
+def chain_heads(emu) -> List[str]:
+    """The last response of each chain: ids no retrievable response names as its previous one."""
+    named = {r.get("previous_response_id") for r in world_objects(emu).values()}
+    return [rid for rid in emu.world.response_ids() if rid not in named]
+
+
+def walked(emu, heads: List[str], known: Set[str]) -> Set[str]:
+    """The ids a chain walk from `heads` requests: each head, then previous ids until a known one,
+    the start, or one the API no longer holds (requested, answered 404)."""
+    objects = world_objects(emu)
+    seen: Set[str] = set()
+    for rid in heads:
+        while rid and rid not in seen and (rid not in known or rid in heads):
+            seen.add(rid)
+            rid = objects[rid].get("previous_response_id") if rid in objects else None
+    return seen
+
+
+def foundry_listing(emu) -> List[dict]:
+    """The project's listing, oldest first, read with a plain client (not the loader)."""
+    out, after = [], None
+    with httpx.Client(base_url=emu.api_root, headers=emu.client_headers()) as client:
+        while True:
+            page = client.get("/responses", params={"order": "asc", "limit": 100, **({"after": after} if after else {})}).json()
+            out += page["data"]
+            if not page["has_more"]:
+                return out
+            after = page["data"][-1]["id"]
+
+
+def prefix_end(listed: List[dict]) -> int:
+    i = 0
+    while i < len(listed) and listed[i]["status"] in TERMINAL:
+        i += 1
+    return i
+
+
+def counts(db: Path) -> Dict[str, object]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        q = lambda sql: con.execute(sql).fetchall()  # noqa: E731
+        n = lambda t: q(f"select count(*) from assistants.{t}")[0][0]  # noqa: E731
+        return {
+            "tables": {"responses": n("responses"), "output_items": n("response_items"),
+                       "file_search_results": n("response_file_search_results"),
+                       "code_interpreter_outputs": n("response_code_interpreter_outputs")},
+            "responses_by_status": dict(sorted(q("select status, count(*) from assistants.responses group by 1"))),
+            "responses_by_error_code": dict(sorted(q("select error_code, count(*) from assistants.responses "
+                                                     "where status = 'failed' group by 1"))),
+            "responses_by_incomplete_reason": dict(sorted(q("select incomplete_reason, count(*) from assistants.responses "
+                                                            "where status = 'incomplete' group by 1"))),
+            "output_items_by_type": dict(sorted(q("select type, count(*) from assistants.response_items group by 1"))),
+            "tokens": dict(zip(("input_tokens", "cached_tokens", "output_tokens", "reasoning_tokens", "total_tokens"), q(
+                "select coalesce(sum(input_tokens),0), coalesce(sum(cached_input_tokens),0), coalesce(sum(output_tokens),0), "
+                "coalesce(sum(reasoning_tokens),0), coalesce(sum(total_tokens),0) from assistants.responses")[0])),
+            "open_responses": q("select count(*) from assistants.responses where status not in "
+                                "('completed','failed','cancelled','incomplete')")[0][0],
+        }
+
+
+def assert_equals_world(db: Path, expected: dict, with_conversations: bool = True) -> None:
+    got = counts(db)
+    for key, value in got.items():
+        want = expected[key]
+        if key == "tables":
+            want = {k: expected["tables"][k] for k in value}
+        assert value == want, key
+    with duckdb.connect(str(db), read_only=True) as con:
+        by_model_day = {(m, str(d)): (n, i, c, o, r, t) for m, d, n, i, c, o, r, t in con.execute(
+            "select model, (created_at at time zone 'UTC')::date, count(*), coalesce(sum(input_tokens),0), "
+            "coalesce(sum(cached_input_tokens),0), coalesce(sum(output_tokens),0), coalesce(sum(reasoning_tokens),0), "
+            "coalesce(sum(total_tokens),0) from assistants.responses group by 1, 2").fetchall()}
+        if with_conversations:
+            assert con.execute("select count(*) from assistants.conversations").fetchone()[0] == expected["tables"]["conversations"]
+            assert con.execute("select count(*) from assistants.conversation_items").fetchone()[0] == expected["tables"]["conversation_items"]
+        if expected["flavour"] == "foundry":
+            agents = dict(con.execute("select case when agent_name is null then null else agent_name || ':' || agent_version end, "
+                                      "count(*) from assistants.responses group by 1").fetchall())
+            assert agents == expected["responses_by_agent"]
+    want = {(e["model"], e["day"]): (e["responses"], e["input_tokens"], e["cached_tokens"], e["output_tokens"],
+                                     e["reasoning_tokens"], e["total_tokens"]) for e in expected["tokens_by_model_day"]}
+    assert by_model_day == want
+
+
+def issues(db: Path) -> List[tuple]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute("select object_type, object_id, http_status from assistants.load_issues order by 2").fetchall()
+
+
+def conversation_requests(emu) -> int:
+    return sum(1 + _pages(len(emu.world.conversation_items(c))) for c in emu.world.conversation_ids())
+
+
+@pytest.mark.parametrize("flavour", ["openai", "foundry"])
+def test_full_load_equals_the_world_with_the_predicted_requests(flavour, db):
+    with Emulator(api="responses", flavour=flavour, seed=11, conversations=10, responses_per_conversation=5) as emu:
+        world = emu.world
+        conversations = world.conversation_ids()
+        if flavour == "openai":
+            heads = chain_heads(emu)
+            fetched = walked(emu, heads, known=set())
+            want_requests = len(fetched) + conversation_requests(emu)
+        else:
+            heads, listed = [], foundry_listing(emu)
+            want_requests = _pages(len(listed)) + len(listed) + conversation_requests(emu)
+        emu.reset_stats()
+        result = run_cli(*responses_args(emu, db, response_ids=heads, conversation_ids=conversations), env=key_env(emu))
+        assert result.code == 0, result.err
+        assert api_requests(emu.stats()) == want_requests
+        expected = world.expected()
+        assert_equals_world(db, expected)
+        gone = sorted(set(world.response_ids()) - set(world.response_ids(retained_only=True)))
+        if flavour == "openai":
+            assert expected["responses_past_retention"] > 0, "the world should hold responses past retention"
+            # each one past retention that the walk reached is a load issue with its 404; the rest loaded
+            reached = sorted(set(gone) & fetched)
+            assert reached and [(o, i, s) for o, i, s in issues(db)] == [("response", r, 404) for r in reached]
+            assert "load_issues" in result.err
+        else:
+            assert gone == [] and issues(db) == []
+
+
+@pytest.mark.parametrize("flavour", ["openai", "foundry"])
+def test_idle_and_incremental_loads_make_exactly_the_predicted_requests(flavour, db):
+    with Emulator(api="responses", flavour=flavour, seed=5, conversations=12, responses_per_conversation=6) as emu:
+        world, env = emu.world, key_env(emu)
+        heads = chain_heads(emu) if flavour == "openai" else []
+        listed_before = foundry_listing(emu) if flavour == "foundry" else []
+        assert run_cli(*responses_args(emu, db, response_ids=heads), env=env).code == 0
+        before = world_objects(emu)
+        open_before = sorted(r for r, o in before.items() if o["status"] not in TERMINAL)
+        assert open_before, "the world should have open responses to make this test meaningful"
+
+        # Nothing changed: openai fetches only the responses still open; foundry lists once (one
+        # page) plus one GET per response still open.
+        emu.reset_stats()
+        assert run_cli(*responses_args(emu, db), env=env).code == 0
+        assert api_requests(emu.stats()) == len(open_before) + (1 if flavour == "foundry" else 0)
+        assert_equals_world(db, world.expected(), with_conversations=False)
+
+        emu.advance(86400)
+        if flavour == "openai":
+            new_heads = [h for h in chain_heads(emu) if h not in before and h not in heads]
+            assert new_heads
+            want = len(set(open_before) | walked(emu, new_heads, known=set(before) | set(heads)))
+        else:
+            new_heads = []
+            wm = prefix_end(listed_before)
+            done = {r["id"] for r in listed_before[wm:] if r["status"] in TERMINAL}
+            listed = foundry_listing(emu)
+            ids = [r["id"] for r in listed]
+            after = listed[ids.index(listed_before[wm - 1]["id"]) + 1:] if wm else listed
+            assert len(after) > len(listed_before) - wm, "new responses should have appeared"
+            want = _pages(len(after)) + sum(1 for r in after if r["id"] not in done)
+        emu.reset_stats()
+        assert run_cli(*responses_args(emu, db, response_ids=new_heads), env=env).code == 0
+        assert api_requests(emu.stats()) == want
+        assert_equals_world(db, world.expected(), with_conversations=False)
+
+
+def test_responses_that_end_get_their_final_rows_and_no_stale_items(db):
+    with Emulator(api="responses", flavour="openai", seed=3, conversations=12, responses_per_conversation=6) as emu:
+        env = key_env(emu)
+        assert run_cli(*responses_args(emu, db, response_ids=chain_heads(emu)), env=env).code == 0
+        open_ids = [r for r, o in world_objects(emu).items() if o["status"] not in TERMINAL]
+        assert open_ids
+        emu.advance(7 * 24 * 3600)
+        assert run_cli(*responses_args(emu, db), env=env).code == 0
+        final = world_objects(emu)
+        with duckdb.connect(str(db), read_only=True) as con:
+            for rid in open_ids:
+                status, total = con.execute("select status, total_tokens from assistants.responses where id = ?", [rid]).fetchone()
+                assert (status, total) == (final[rid]["status"], (final[rid].get("usage") or {}).get("total_tokens"))
+                items = [i for (i,) in con.execute("select id from assistants.response_items where response_id = ? "
+                                                   "order by position", [rid]).fetchall()]
+                assert items == [o.get("id") for o in final[rid]["output"]]
+
+
+def test_an_assistants_load_and_a_responses_load_share_one_duckdb_file(db):
+    with Emulator(seed=11, threads=6, flavour="openai") as emu:
+        assert run_cli(*load_args(emu, db), env=key_env(emu)).code == 0
+        runs = emu.world.expected()["tables"]["runs"]
+    with Emulator(api="responses", flavour="openai", seed=11, conversations=6, responses_per_conversation=4) as emu:
+        result = run_cli(*responses_args(emu, db, response_ids=chain_heads(emu)), env=key_env(emu))
+        assert result.code == 0, result.err
+        expected = emu.world.expected()
+    with duckdb.connect(str(db), read_only=True) as con:
+        tables = {t for (t,) in con.execute("select table_name from information_schema.tables where table_schema = 'assistants'").fetchall()}
+        assert {"threads", "runs", "run_steps", "responses", "response_items", "conversations", "load_issues"} <= tables
+        assert con.execute("select count(*) from assistants.runs").fetchone()[0] == runs
+        assert con.execute("select count(*) from assistants.responses").fetchone()[0] == expected["tables"]["responses"]
+        # both sources write the one load_issues table, with its columns unchanged
+        cols = [c for (c,) in con.execute("select column_name from information_schema.columns where table_schema = 'assistants' "
+                                          "and table_name = 'load_issues' and column_name not like '_dlt%' order by ordinal_position").fetchall()]
+        assert cols == ["object_type", "object_id", "thread_id", "run_id", "http_status", "error_code", "message", "request_id", "seen_at"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--response-id", "resp_ok", "--response-id", "../etc"], "invalid"),
+    (["--agent-name", "bot"], "only Foundry"),
+    (["--thread-id", "thread_a"], "--api assistants"),
+    ([], "nothing to load"),
+])
+def test_bad_input_exits_2_before_any_request(args, message, db):
+    with Emulator(api="responses", flavour="openai", seed=1, conversations=2) as emu:
+        emu.reset_stats()
+        result = run_cli(*responses_args(emu, db, *args), env=key_env(emu))
+        assert result.code == 2, result.err
+        assert message in result.err and "Traceback" not in result.err
+        assert api_requests(emu.stats()) == 0
+
+
+def test_the_key_is_nowhere(db):
+    with Emulator(api="responses", flavour="foundry", seed=2, conversations=4) as emu:
+        result = run_cli(*responses_args(emu, db), env=key_env(emu))
+        assert result.code == 0, result.err
+        key = emu.api_key.encode()
+        assert key not in (result.out + result.err).encode()
+        files = [db, *Path(str(db) + ".dlt").rglob("*")]
+        assert all(key not in p.read_bytes() for p in files if p.is_file())
+
+
+class EmulatorCredential:
+    """A token credential in azure-identity's protocol (`get_token(*scopes)` -> token, expires_on),
+    fetching short-lived tokens from the emulator's token endpoint over HTTP."""
+
+    def __init__(self, emu, ttl: float) -> None:
+        self.emu, self.ttl, self.scopes = emu, ttl, []
+
+    def get_token(self, *scopes, **kwargs):
+        from collections import namedtuple
+
+        self.scopes.append(scopes)
+        body = httpx.get(f"{self.emu.root_url}/_emulator/token", params={"ttl": self.ttl}).json()
+        return namedtuple("AccessToken", "token expires_on")(body["access_token"], int(body["expires_on"]))
+
+
+@pytest.mark.parametrize("api", ["responses", "assistants"])
+def test_a_load_outliving_its_first_token_completes(api, db, tmp_path):
+    """Tokens live 2 s and the load takes longer: the client refreshes them and no request is refused."""
+    import openai_assistants
+    import openai_responses
+    from runsteps.commands import pipeline_for
+    from runsteps.loading import run_load
+    from runsteps.options import Warehouse
+
+    emu_args = (dict(api="responses", conversations=6, responses_per_conversation=4) if api == "responses"
+                else dict(threads=4))
+    with Emulator(flavour="foundry", seed=4, traffic={"latency_ms": 150}, **emu_args) as emu:
+        credential = EmulatorCredential(emu, ttl=2)
+        make = openai_responses.openai_responses if api == "responses" else openai_assistants.openai_assistants
+        source = make(provider="foundry", base_url=emu.base_url, credential=credential, concurrency=2)
+        started = time.monotonic()
+        run_load(pipeline_for(Warehouse(db=db, pipelines_dir=tmp_path / "p")), source)
+        assert time.monotonic() - started > 2.5, "the load must outlive the first token"
+        assert len(credential.scopes) >= 2 and set(credential.scopes) == {("https://ai.azure.com/.default",)}
+        stats = emu.stats()["requests"]
+        assert not any(401 in by_status or "401" in by_status for by_status in stats.values()), stats
+        table = "responses" if api == "responses" else "runs"
+        with duckdb.connect(str(db), read_only=True) as con:
+            got = con.execute(f"select count(*) from assistants.{table}").fetchone()[0]
+        assert got == emu.world.expected()["tables"][table]
