@@ -32,7 +32,8 @@ from sourcekit.shards import Shard
 
 from . import settings
 from .client import AssistantsClient
-from .export import read_export
+from .archive_writer import ArchiveWriter
+from .export import ReadStats, check_export_root
 from . import extract
 from .planner import plan_polls
 from .rows import LoadProgress, apply_result, export_rows, issue_row
@@ -60,6 +61,7 @@ def openai_assistants(
     allow_insecure_http: bool = False,
     shard: Optional[str] = None,
     on_progress: Optional[Callable[[LoadProgress], None]] = None,
+    archive_dir: Optional[str] = None,
     credential: Optional[Any] = None,
     azure_credential: bool = False,
 ) -> DltResource:
@@ -83,6 +85,8 @@ def openai_assistants(
         allow_insecure_http: allow plain http:// to hosts other than loopback.
         shard: `K/N` to poll only the K-th of N stable shards of the threads.
         on_progress: called with a `LoadProgress` after each thread.
+        archive_dir: also write every page fetched, as received, to a gzipped JSONL file there
+            (`--from-export` reads it back into the same tables).
         credential: a token credential (`get_token(scope)`, azure-identity's protocol) instead of a
             key (azure, foundry); its tokens are refreshed before they expire.
         azure_credential: sign in with azure-identity's `DefaultAzureCredential` (extra `azure`).
@@ -106,6 +110,7 @@ def openai_assistants(
         poll_known_threads,
         shard if isinstance(shard, Shard) else Shard.parse(shard),
         on_progress,
+        archive_dir,
     )
 
 
@@ -118,6 +123,7 @@ def assistants_api(
     poll_known_threads: bool,
     shard: Optional[Shard],
     on_progress: Optional[Callable[[LoadProgress], None]] = None,
+    archive_dir: Optional[str] = None,
 ) -> Iterator[Any]:
     """Polls threads and yields rows for every table; one cursor per thread in `thread_cursors`."""
     now = datetime.now(timezone.utc)
@@ -128,7 +134,8 @@ def assistants_api(
     # that changed (a table row per thread, never the whole state).
     changed = {c.thread_id for c in migrate_legacy_state(dlt.current.resource_state(), cursors)}
     progress = LoadProgress()
-    client = AssistantsClient(config)
+    writer = ArchiveWriter(archive_dir) if archive_dir else None
+    client = AssistantsClient(config, on_page=writer.write if writer else None)
 
     async def produce():
         async with client:
@@ -142,39 +149,49 @@ def assistants_api(
             async for result in extract.poll_threads(client, jobs, include_content, window=max(8, config.concurrency * 2)):
                 yield result
 
-    for item in iterate_in_background(produce, buffer=settings.RESULT_BUFFER):
-        if isinstance(item, tuple):
-            progress.threads_total, unusable = item
-            for thread, problem in unusable:
-                buffer.add("load_issues", [issue_row("thread", thread.get("id") if isinstance(thread, dict) else None,
-                                                     None, None, f"listed thread skipped: {problem}", now)])
-            progress.issues += len(unusable)
-            continue
-        if apply_result(item, cursors[item.job.thread_id], buffer, now, progress):
-            changed.add(item.job.thread_id)
-        progress.requests, progress.retries = client.stats.requests, client.stats.retries
-        if on_progress is not None:
-            on_progress(progress)
-        yield from buffer.drain()
+    try:
+        for item in iterate_in_background(produce, buffer=settings.RESULT_BUFFER):
+            if isinstance(item, tuple):
+                progress.threads_total, unusable = item
+                for thread, problem in unusable:
+                    buffer.add("load_issues", [issue_row("thread", thread.get("id") if isinstance(thread, dict) else None,
+                                                         None, None, f"listed thread skipped: {problem}", now)])
+                progress.issues += len(unusable)
+                continue
+            if apply_result(item, cursors[item.job.thread_id], buffer, now, progress):
+                changed.add(item.job.thread_id)
+            progress.requests, progress.retries = client.stats.requests, client.stats.retries
+            if on_progress is not None:
+                on_progress(progress)
+            yield from buffer.drain()
+    except BaseException:
+        if writer is not None:
+            writer.discard()  # a failed extract leaves no partial archive file
+        raise
+    if writer is not None:
+        writer.commit()
     buffer.add(CURSOR_TABLE, [cursors[thread_id].row() for thread_id in sorted(changed)])
     yield from buffer.finish()
 
 
 @dlt.source(name="openai_assistants", section=settings.SECTION, max_table_nesting=0)
-def export_source(export_dir: str = dlt.config.value) -> DltResource:
-    """The same tables from an archive: a folder of JSON list pages or single objects.
+def export_source(export_dir: str = dlt.config.value, stats: Optional[ReadStats] = None) -> DltResource:
+    """The same tables from an archive: list pages or objects in `*.json`, `*.jsonl`, `*.ndjson`
+    (each optionally gzipped), in a folder or a `.zip`. Loading the same archive again reads only the
+    files that are new or changed (state in `archive_files` and `archive_locations`).
 
     Args:
-        export_dir: the folder to read (recursively, every `*.json`).
+        export_dir: the folder or .zip file to read (recursively).
+        stats: learns which files the load opened (for tests and tools).
     """
     quiet_expected_arrow_warnings()
-    return export_files(read_export(export_dir))
+    return export_files(str(check_export_root(export_dir)), stats)
 
 
 @dlt.resource(name="assistants_api", max_table_nesting=0)
-def export_files(contents: Any) -> Iterator[Any]:
-    """Rows of every table from the objects read from an export folder."""
+def export_files(export_dir: str, stats: Optional[ReadStats] = None) -> Iterator[Any]:
+    """Rows of every table from an archive, streamed; `stats` (optional) learns which files were opened."""
     buffer = RowBuffer(CONTRACT)
     yield from CONTRACT.declare()
-    yield from export_rows(contents, buffer, datetime.now(timezone.utc))
+    yield from export_rows(export_dir, buffer, datetime.now(timezone.utc), stats)
     yield from buffer.finish()

@@ -1,75 +1,205 @@
-"""Reading archives of API responses: a folder of JSON files, each a list page or a single object.
+"""Loading an archive of API responses, streaming, in bounded memory, incrementally.
+
+The steps of one load (each in a module of its own):
+
+1. list the files (`archive_files`) into the scratch database and compare them with what earlier
+   loads read (`archive_state`): only new or changed files are read;
+2. read each of those files (`archive_reader`), flatten every object as it comes and stage its rows
+   with its rank (`archive_index`); a problem becomes a load issue naming the file and line;
+3. read again the older files that hold the rest of the runs and threads those files touch
+   (`archive_locations`), so that every such run is emitted whole;
+4. pick the most complete copy of every object and stream the winning rows out as Arrow batches,
+   with the new per-file state and locations, in the same load.
 
 Files are classified by what they hold, not by their names, so any layout works: the emulator's
-(`threads/`, `runs/`, `steps/`), a dump made with curl, or pages saved by a script before the sunset.
-A file that is not JSON, or holds something that is not an Assistants object, is reported, not skipped
-in silence.
+(`threads/`, `runs/`, `steps/`), a dump made with curl, SDK objects saved by a script, or the
+`--archive` files of a live load.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Mapping, Tuple
+from typing import Any, Iterator, List, Tuple, Union
 
-import orjson
+import pyarrow as pa
 
+from sourcekit.arrow import TableContract
 from sourcekit.errors import ConfigError
 
-_KINDS = {"thread": "threads", "thread.run": "runs", "thread.run.step": "steps"}
+from .archive_files import SUFFIXES_TEXT, ArchiveFile, Skipped, list_archive
+from .archive_index import ArchiveIndex
+from .archive_reader import FileReader, Found
+from .archive_state import FILES_TABLE, LOCATIONS_TABLE, copy_prior_state, file_row
+
+_LISTING = pa.schema([("path", pa.string()), ("size", pa.int64()), ("mtime", pa.float64()), ("fmt", pa.string()),
+                      ("gzipped", pa.bool_()), ("location", pa.string()), ("member", pa.string())])
+LIST_ROWS = 20_000
+
+
+def check_export_root(root: Union[str, Path]) -> Path:
+    """The archive's root, checked before a load starts (a folder or a .zip file)."""
+    path = Path(root)
+    if not (path.is_dir() or (path.is_file() and path.suffix.lower() == ".zip")):
+        raise ConfigError(f"--from-export {str(root)!r} is not a directory or a .zip file")
+    return path
 
 
 @dataclass
-class ExportContents:
-    """Objects found in an export folder, plus the files that could not be read."""
+class ReadStats:
+    """What one archive load opened: the names of the files read, for the tests and the log."""
 
-    threads: Dict[str, Dict[str, Any]] = field(default_factory=dict)
-    runs: Dict[str, Dict[str, Any]] = field(default_factory=dict)
-    steps: Dict[str, Dict[str, Any]] = field(default_factory=dict)
-    problems: List[Tuple[str, str]] = field(default_factory=list)  # (file, reason)
+    opened: List[str]
+    skipped_unchanged: int = 0
 
 
-def _kind(obj: Mapping[str, Any]) -> str | None:
-    """`object` names the kind; Foundry pages lack it on the envelope but not on items. Ids as a fallback."""
-    kind = _KINDS.get(str(obj.get("object")))
-    if kind:
-        return kind
-    oid = str(obj.get("id", ""))
-    for prefix, name in (("step_", "steps"), ("run_", "runs"), ("thread_", "threads")):
-        if oid.startswith(prefix):
-            return name
-    return None
+def read_archive(root: Union[str, Path], contract: TableContract, now: datetime,
+                 stats: ReadStats) -> Iterator[Tuple[str, Any]]:
+    """(table, rows) of everything an archive load writes: Arrow tables, or lists of dict rows for
+    `load_issues` and the state tables.
 
+    Args:
+        root: a folder or a .zip file.
+        contract: the tables' contract.
+        now: the load's time.
+        stats: filled with what was opened.
 
-def _objects(doc: Any) -> Iterator[Any]:
-    if isinstance(doc, list):
-        yield from doc
-    elif isinstance(doc, Mapping) and isinstance(doc.get("data"), list):
-        yield from doc["data"]
-    else:
-        yield doc
-
-
-def read_export(directory: str | Path) -> ExportContents:
-    """Read every `*.json` file below `directory` (later copies of an object win)."""
-    root = Path(directory)
-    if not root.is_dir():
-        raise ConfigError(f"--from-export {str(directory)!r} is not a directory")
-    files = sorted(root.rglob("*.json"))
-    if not files:
-        raise ConfigError(f"--from-export {str(directory)!r} holds no *.json files")
-    contents = ExportContents()
-    for path in files:
-        name = str(path.relative_to(root))
+    Raises:
+        ConfigError: `root` is missing or holds no archive file at all.
+    """
+    root = check_export_root(root)
+    with tempfile.TemporaryDirectory(prefix="runsteps-archive-") as workdir:
+        index = ArchiveIndex(Path(workdir), contract, now)
         try:
-            doc = orjson.loads(path.read_bytes())
-        except (orjson.JSONDecodeError, OSError) as exc:
-            contents.problems.append((name, f"not valid JSON: {exc}"))
-            continue
-        for obj in _objects(doc):
-            kind = _kind(obj) if isinstance(obj, Mapping) else None
-            if kind is None or not isinstance(obj.get("id"), str):
-                contents.problems.append((name, "holds an object that is not a thread, run or run step"))
+            yield from _load(root, index, now, stats)
+        finally:
+            index.close()
+
+
+def _issue(path: str, where: str, reason: str, now: datetime) -> dict:
+    from .rows import issue_row
+
+    place = f"{path} {where}".strip()
+    return issue_row("file", path, None, None, f"export file {place}: {reason}", now)
+
+
+def _load(root: Path, index: ArchiveIndex, now: datetime, stats: ReadStats) -> Iterator[Tuple[str, Any]]:
+    con = index.con
+    copy_prior_state(con)
+    empty = _LISTING.empty_table()  # noqa: F841
+    con.execute("CREATE TABLE listing AS SELECT * FROM empty")
+    rows: List[dict] = []
+    seen_any = False
+    skipped: List[dict] = []
+    for item in list_archive(root):
+        seen_any = True
+        if isinstance(item, Skipped):
+            skipped.append({"path": item.path, "size": None, "mtime": None, "fmt": None, "gzipped": None,
+                            "location": None, "member": item.reason})
+        else:
+            rows.append({"path": item.path, "size": item.size, "mtime": item.mtime, "fmt": item.fmt,
+                         "gzipped": item.gzipped, "location": item.location, "member": item.member})
+        if len(rows) + len(skipped) >= LIST_ROWS:
+            _insert_listing(con, rows + skipped)
+            rows, skipped = [], []
+    _insert_listing(con, rows + skipped)
+    if not seen_any:
+        raise ConfigError(f"--from-export {str(root)!r} holds no *.json files (nor any of {SUFFIXES_TEXT})")
+
+    # A skipped file is reported once: its path goes into the state like a read file's.
+    new_skipped = con.execute("""
+        SELECT path, member FROM listing l WHERE fmt IS NULL
+        AND NOT EXISTS (SELECT 1 FROM prior_files p WHERE p.path = l.path)""").fetchall()
+    for path, reason in new_skipped:
+        yield "load_issues", [_issue(path, "", reason, now)]
+        yield FILES_TABLE, [file_row(path, None, None, None, 0, 1, now)]
+
+    # Same size and mtime: unchanged, not opened. Same size, other mtime: hashed, read if the bytes differ.
+    candidates = con.cursor().sql("""
+        SELECT l.*, p.sha256 AS prior_sha, p.size IS NOT DISTINCT FROM l.size AS same_size FROM listing l
+        LEFT JOIN prior_files p USING (path)
+        WHERE l.fmt IS NOT NULL AND (p.path IS NULL OR p.size IS DISTINCT FROM l.size OR p.mtime IS DISTINCT FROM l.mtime)
+        ORDER BY l.path""").to_arrow_reader(LIST_ROWS)
+    readable = con.execute("SELECT count(*) FROM listing WHERE fmt IS NOT NULL").fetchone()[0]
+    fresh_paths: List[str] = []
+    for batch in candidates:
+        for row in batch.to_pylist():
+            file = _file_of(row)
+            if row["same_size"] and row["prior_sha"] and _same_bytes(file, row["prior_sha"]):
+                yield FILES_TABLE, [file_row(file.path, file.size, file.mtime, row["prior_sha"], 0, 0, now)]
                 continue
-            getattr(contents, kind)[obj["id"]] = dict(obj)
-    return contents
+            fresh_paths.append(file.path)
+            yield from _read_file(file, index, now, stats, fresh=True)
+    stats.skipped_unchanged = readable - len(fresh_paths)
+    if not fresh_paths:
+        return
+
+    # The older files holding the rest of the runs and threads the fresh files touch.
+    runs, threads = index.touched()
+    touched = pa.table({"kind": ["run"] * len(runs) + ["thread"] * len(threads), "owner": runs + threads})  # noqa: F841
+    fresh = pa.table({"path": fresh_paths})  # noqa: F841
+    again = con.cursor().sql("""
+        SELECT DISTINCT l.* FROM prior_locations p JOIN touched t USING (kind, owner) JOIN listing l USING (path)
+        WHERE l.fmt IS NOT NULL AND p.path NOT IN (SELECT path FROM fresh) ORDER BY l.path""").to_arrow_reader(LIST_ROWS)
+    for batch in again:
+        for row in batch.to_pylist():
+            yield from _read_file(_file_of(row), index, now, stats, fresh=False)
+
+    index.decide()
+    yield from index.batches(batch_rows=5000)
+    for table in index.locations():
+        yield LOCATIONS_TABLE, table
+
+
+def _insert_listing(con: Any, rows: List[dict]) -> None:
+    if rows:
+        batch = pa.Table.from_pylist(rows, schema=_LISTING)  # noqa: F841
+        con.execute("INSERT INTO listing SELECT * FROM batch")
+
+
+def _file_of(row: dict) -> ArchiveFile:
+    return ArchiveFile(row["path"], row["size"], row["mtime"], row["fmt"], row["gzipped"], row["location"], row["member"])
+
+
+def _same_bytes(file: ArchiveFile, sha256: str) -> bool:
+    import hashlib
+
+    digest = hashlib.sha256()
+    try:
+        with file.opener() as raw:
+            while chunk := raw.read(1 << 20):
+                digest.update(chunk)
+    except OSError:
+        return False
+    return digest.hexdigest() == sha256
+
+
+def _read_file(file: ArchiveFile, index: ArchiveIndex, now: datetime, stats: ReadStats,
+               fresh: bool) -> Iterator[Tuple[str, Any]]:
+    """Stage one file's objects; its problems become load issues (a fresh file's only: an older file
+    read again for its runs reported them when it was new)."""
+    stats.opened.append(file.path)
+    reader = FileReader(file)
+    objects = problems = 0
+    issues: List[dict] = []
+    for ordinal, item in enumerate(reader):
+        if isinstance(item, Found):
+            why = index.add(item.kind, item.obj, file.path, ordinal, fresh)
+            if why is None:
+                objects += 1
+                continue
+            where, reason = item.where, why
+        else:
+            where, reason = item.where, item.reason
+        problems += 1
+        if fresh:
+            issues.append(_issue(file.path, where, reason, now))
+            if len(issues) >= 1000:
+                yield "load_issues", issues
+                issues = []
+    if issues:
+        yield "load_issues", issues
+    if fresh:
+        yield FILES_TABLE, [file_row(file.path, file.size, file.mtime, reader.sha256, objects, problems, now)]

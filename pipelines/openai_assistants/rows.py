@@ -129,26 +129,21 @@ def apply_result(result: ThreadResult, cursor: ThreadCursor, buffer: RowBuffer, 
     return cursor.row() != before
 
 
-def export_rows(contents: Any, buffer: RowBuffer, now: datetime) -> Iterator[Any]:
-    """Rows of every table from the objects read from an archive, run by run, in batches."""
-    progress = LoadProgress()
-    for name, reason in contents.problems:
-        buffer.add("load_issues", [issue_row("file", name, None, None, f"export file {name}: {reason}", now)])
-    steps_by_run: Dict[str, List[Dict[str, Any]]] = {}
-    for step in contents.steps.values():
-        steps_by_run.setdefault(str(step.get("run_id")), []).append(step)
-    thread_ids = set(contents.threads)
-    runs = dict(contents.runs)
-    for run_id, steps in steps_by_run.items():
-        # Steps whose run object is not in the archive still load, keyed by their own run_id.
-        runs.setdefault(run_id, {"id": run_id, "thread_id": steps[0].get("thread_id"),
-                                 "assistant_id": steps[0].get("assistant_id"), "object": "thread.run"})
-    for run in sorted(runs.values(), key=lambda r: (r.get("created_at") or 0, r["id"])):
-        steps = sorted(steps_by_run.get(run["id"], []), key=lambda s: (s.get("created_at") or 0, s["id"]))
-        emit_run(buffer, run, steps, now, progress)
-        if run.get("thread_id"):
-            thread_ids.add(run["thread_id"])
-        yield from buffer.drain()
-    for tid in sorted(t for t in thread_ids if isinstance(t, str)):
-        thread = contents.threads.get(tid, {"id": tid})
-        buffer.add("threads", [flatten.thread_row(thread, "export", first_seen_at=now, last_polled_at=None)])
+def export_rows(export_dir: Any, buffer: RowBuffer, now: datetime, stats: Any = None) -> Iterator[Any]:
+    """Rows of every table from an archive, streamed in batches (`export.read_archive` says how).
+
+    Arrow batches of the winning rows go to dlt as they are; load issues and the per-file state go
+    through `buffer`.
+    """
+    import dlt
+
+    from .export import ReadStats, read_archive
+
+    stats = stats if stats is not None else ReadStats(opened=[])
+    for table, rows in read_archive(export_dir, buffer.contract, now, stats):
+        if isinstance(rows, list):
+            buffer.add(table, rows)
+            yield from buffer.drain()
+        elif rows.num_rows:
+            buffer.seen.add(table)
+            yield dlt.mark.with_table_name(rows.cast(buffer.contract.schemas[table]), table)

@@ -211,6 +211,33 @@ TABLES["thread_cursors"] = {
     },
 }
 
+# What archive loads read (see `archive_state`): one row per file read, and where the winning copies
+# of each run's and thread's objects live, so that a new file re-emits a run whole.
+TABLES["archive_files"] = {
+    "write_disposition": "merge",
+    "primary_key": "path",
+    "columns": {
+        "path": _col(TEXT, nullable=False),  # relative to the archive root; ZIP/MEMBER inside a zip
+        "size": _col(BIGINT),
+        "mtime": _col(DOUBLE),  # unix seconds
+        "sha256": _col(TEXT),  # of the file's bytes as stored (compressed)
+        "objects": _col(BIGINT),  # threads, runs and steps read from it
+        "problems": _col(BIGINT),  # load issues it gave
+        "loaded_at": _ts(),
+    },
+}
+TABLES["archive_locations"] = {
+    "write_disposition": "merge",
+    "primary_key": ["kind", "owner", "path"],
+    "merge_key": "owner",
+    "columns": {
+        "kind": _col(TEXT, nullable=False),  # run (the run and its steps) | thread (the thread object)
+        "owner": _col(TEXT, nullable=False),  # the run id or thread id
+        "path": _col(TEXT, nullable=False),
+        "objects": _col(BIGINT),  # winning copies of the owner's objects in that file
+    },
+}
+
 # Tables that hold the loader's own bookkeeping, not data for analysts (no staging model reads them).
-STATE_TABLES = ("thread_cursors",)
+STATE_TABLES = ("thread_cursors", "archive_files", "archive_locations")
 

@@ -114,7 +114,10 @@ def _add_load_args(parser: argparse.ArgumentParser) -> None:
     what = parser.add_argument_group("what to load")
     what.add_argument("--include-file-search-content", action="store_true", default=None,
                       help="also load file-search result text (can be large)")
-    what.add_argument("--from-export", metavar="DIR", help="read a folder of saved JSON responses instead of the API")
+    what.add_argument("--from-export", metavar="DIR", help="read an archive of saved responses instead of the API: a folder "
+                      "or .zip of *.json, *.jsonl, *.ndjson (optionally .gz); a reload reads only new or changed files")
+    what.add_argument("--archive", metavar="DIR", help="also write every page fetched from the API, as received, to a "
+                      "gzipped JSONL file in DIR (one per load), which --from-export DIR reads back")
     run = parser.add_argument_group("run")
     run.add_argument("--progress", choices=["auto", "bar", "log", "none"], default="auto",
                      help="progress display on stderr (default: bar on a terminal, log lines otherwise)")
@@ -134,6 +137,7 @@ def _load_options(args: argparse.Namespace) -> LoadOptions:
                              threads_file=Path(args.threads_file) if args.threads_file else None,
                              poll_known_threads=not args.no_known_threads),
         from_export=Path(args.from_export) if args.from_export else None,
+        archive=Path(args.archive) if getattr(args, "archive", None) else None,
         source_api=args.api,
         responses=ResponseInputs(
             response_ids=tuple(args.response_id), response_ids_sql=args.response_ids_sql,

@@ -44,6 +44,8 @@ def make_source(options: LoadOptions, pipeline: dlt.Pipeline,
         raise ConfigError("--response-id, --response-ids-file, --response-ids-sql, --conversation-id, --agent-name and "
                           "--list-responses go with --api responses")
     if options.from_export:
+        if options.archive:
+            raise ConfigError("--archive keeps a copy of the pages fetched from the API; a load --from-export fetches none")
         return export_source(str(options.from_export))
     inputs = options.threads
     if inputs.threads_sql:  # reads the database before the load holds it: wait for it the same way
@@ -56,6 +58,7 @@ def make_source(options: LoadOptions, pipeline: dlt.Pipeline,
         poll_known_threads=inputs.poll_known_threads,
         shard=options.warehouse.shard,
         on_progress=on_progress,
+        archive_dir=str(options.archive) if options.archive else None,
         **options.api.given(),
     )
 
@@ -71,6 +74,8 @@ def _responses_source(options: LoadOptions, pipeline: dlt.Pipeline, on_progress:
         wrong.append("--thread-id/--threads-file/--threads-sql")
     if options.from_export:
         wrong.append("--from-export")
+    if options.archive:
+        wrong.append("--archive")
     if options.warehouse.shard:
         wrong.append("--shard")
     if wrong:

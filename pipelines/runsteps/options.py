@@ -123,13 +123,15 @@ class LoadOptions:
     """One load: from the API (`api`, `threads` or `responses`) or from an archive (`from_export`).
 
     `source_api` picks the API: `assistants` (threads → runs → steps) or `responses` (responses and
-    conversations); both load into the same dataset.
+    conversations); both load into the same dataset. `archive` keeps a raw copy of every page fetched
+    from the API in that folder.
     """
 
     warehouse: Warehouse = Warehouse()
     api: ApiSettings = ApiSettings()
     threads: ThreadInputs = ThreadInputs()
     from_export: Optional[Path] = None
+    archive: Optional[Path] = None
     source_api: str = "assistants"
     responses: ResponseInputs = ResponseInputs()
 

@@ -122,10 +122,14 @@ class ApiClient:
     Args:
         config: the checked configuration (base URL, provider, key, limits).
         seed: seeds the back-off jitter (tests).
+        on_page: called with the path and raw body of every successful response (e.g. to keep a raw
+            copy); it is never given a header, so never the key.
     """
 
-    def __init__(self, config: ClientConfig, seed: Optional[int] = None) -> None:
+    def __init__(self, config: ClientConfig, seed: Optional[int] = None,
+                 on_page: Optional[Callable[[str, bytes], None]] = None) -> None:
         self.config = config
+        self.on_page = on_page
         self.base_url = config.base_url
         self.max_retries = config.max_retries
         self.concurrency = config.concurrency
@@ -241,6 +245,8 @@ class ApiClient:
                         wait = None
                     else:
                         if isinstance(data, dict):
+                            if self.on_page is not None:
+                                self.on_page(path, body)
                             return data, body, request_id
                         failure = ApiError("response is not a JSON object", status=status, request_id=request_id, path=path)
                         wait = None

@@ -1,0 +1,296 @@
+"""A scratch DuckDB that holds every copy read from an archive, flattened, until the best ones are known.
+
+Objects are flattened once, as they are read, and their rows are appended (Arrow batches) to staging
+tables tagged with the copy they came from; a `copies` table holds each copy's id, run, thread, file
+and rank. When every file is read, one query per table picks the winning copy of each object and
+streams its rows out as Arrow batches. DuckDB keeps all this on disk under a memory cap, so the
+loader's memory does not grow with the archive, and a run whose steps are spread over many files
+comes out whole.
+
+The most complete copy wins (`rank`): when an object appears more than once (the same page saved
+twice, a run saved while open and again when done), the copy kept is the one with
+
+1. a terminal status (`completed`, `failed`, `cancelled`, `expired`, `incomplete`) over an open one;
+2. then more content: for a step, usage present plus its tool calls and their outputs and results;
+   for a run, usage present;
+3. then the later end (`completed_at`, `failed_at`, `cancelled_at`, `expired_at`);
+4. then the later of its timestamps (`created_at`, `started_at`, `expires_at` and the ends: e.g.
+   `started_at` set against not yet);
+5. then, between equal copies, the one in the file whose path sorts last, and the later in that file.
+
+Steps are combined by id across all files: a run has every step any copy of the archive holds.
+The order is total, so reading the files in any order, or some now and the others later
+(incremental loads), keeps the same copies.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Dict, Iterator, List, Optional, Tuple
+
+import duckdb
+import orjson
+import pyarrow as pa
+
+from sourcekit.arrow import TableContract
+
+from . import flatten
+from .settings import TERMINAL_RUN_STATUSES
+
+DATA_TABLES = ("threads", "runs", "run_steps", "run_step_tool_calls", "code_interpreter_outputs", "file_search_results")
+CHILD_TABLES = DATA_TABLES[3:]
+_TERMINAL = TERMINAL_RUN_STATUSES
+_ENDS = ("completed_at", "failed_at", "cancelled_at", "expired_at")
+_OTHER_TIMES = ("created_at", "started_at", "expires_at")
+STAGE_ROWS = 20_000  # rows per table buffered in Python before they go to DuckDB
+
+_COPIES = pa.schema([
+    ("copy_no", pa.int64()), ("kind", pa.string()), ("id", pa.string()), ("run_id", pa.string()),
+    ("thread_id", pa.string()), ("assistant_id", pa.string()), ("created_at", pa.float64()),
+    ("path", pa.string()), ("ordinal", pa.int64()), ("terminal", pa.int32()), ("fullness", pa.int32()),
+    ("ended_at", pa.float64()), ("touched_at", pa.float64()), ("fresh", pa.bool_()),
+])
+
+
+def _num(value: Any) -> float:
+    if value is None:
+        return 0.0
+    if type(value) is int or type(value) is float:
+        return float(value)
+    if isinstance(value, bool):
+        return 0.0
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return 0.0
+
+
+def rank(kind: str, obj: Dict[str, Any]) -> Tuple[int, int, float, float]:
+    """(terminal, fullness, ended_at, touched_at): larger is more complete (see the module's rule)."""
+    terminal = int(kind != "thread" and obj.get("status") in _TERMINAL)
+    fullness = int(isinstance(obj.get("usage"), dict))
+    if kind == "step":
+        details = obj.get("step_details")
+        calls = details.get("tool_calls") if isinstance(details, dict) else None
+        for call in calls if isinstance(calls, list) else ():
+            fullness += 1
+            body = call.get(call.get("type")) if isinstance(call, dict) and isinstance(call.get("type"), str) else None
+            if isinstance(body, dict):
+                for key in ("outputs", "results"):
+                    if isinstance(body.get(key), list):
+                        fullness += len(body[key])
+                if body.get("output") is not None:
+                    fullness += 1
+    ended = max(_num(obj.get(k)) for k in _ENDS)
+    touched = max(ended, *(_num(obj.get(k)) for k in _OTHER_TIMES))
+    return terminal, fullness, ended, touched
+
+
+def _text(value: Any) -> Optional[str]:
+    return value if isinstance(value, str) else None
+
+
+class ArchiveIndex:
+    """The scratch database of one load.
+
+    Args:
+        workdir: a folder of its own (removed by the caller).
+        contract: the tables' contract (column types).
+        now: the load's time (`first_seen_at`, `seen_at`).
+        memory_limit: DuckDB's cap; beyond it DuckDB spills to `workdir`.
+    """
+
+    def __init__(self, workdir: Path, contract: TableContract, now: datetime, memory_limit: Optional[str] = None) -> None:
+        # The loader's own DuckDB (dlt's load) has its own cap; this one only stages and sorts, and
+        # spills beyond it. RUNSTEPS_ARCHIVE_MEMORY overrides it.
+        memory_limit = memory_limit or os.environ.get("RUNSTEPS_ARCHIVE_MEMORY", "64MB")
+        self.contract = contract
+        self.now = now
+        self.con = duckdb.connect(str(workdir / "index.duckdb"))
+        for setting in (f"memory_limit='{memory_limit}'", "threads=1", "preserve_insertion_order=false",
+                        f"temp_directory='{workdir / 'spill'}'", "TimeZone='UTC'"):
+            self.con.execute(f"SET {setting}")
+        self.schemas: Dict[str, pa.Schema] = {}
+        for table in DATA_TABLES + ("load_issues",):
+            schema = contract.schemas[table].append(pa.field("copy_no", pa.int64()))
+            self.schemas[table] = schema
+            self._create(f"stg_{table}", schema)
+        self._create("copies", _COPIES)
+        self.rows: Dict[str, List[Dict[str, Any]]] = {t: [] for t in self.schemas}
+        self.copies: List[Tuple] = []
+        self.copy_no = 0
+
+    def _create(self, name: str, schema: pa.Schema) -> None:
+        empty = schema.empty_table()  # noqa: F841 (read by DuckDB by name)
+        self.con.execute(f"CREATE TABLE {name} AS SELECT * FROM empty")
+
+    def add(self, kind: str, obj: Dict[str, Any], path: str, ordinal: int, fresh: bool) -> Optional[str]:
+        """Flatten one copy into the staging tables; returns why it cannot be used, or None.
+
+        Args:
+            kind: `thread`, `run` or `step`.
+            obj: the object.
+            path: the file it came from.
+            ordinal: its place in that file.
+            fresh: whether the file is new or changed (its objects' runs and threads are re-emitted).
+        """
+        try:
+            if kind == "thread":
+                rows = {"threads": [flatten.thread_row(obj, "export", first_seen_at=self.now, last_polled_at=None)]}
+                run_id, thread_id = None, obj["id"]
+            elif kind == "run":
+                rows = {"runs": [flatten.run_row(obj)]}
+                run_id, thread_id = obj["id"], _text(obj.get("thread_id"))
+            else:
+                run_id, thread_id = obj["run_id"], _text(obj.get("thread_id"))
+                # Flattened under its own run; the run's thread and assistant are joined in at the end.
+                stub = {"id": run_id, "thread_id": thread_id}
+                rows = flatten.step_rows(obj, stub)
+                problems = flatten.step_problems(obj, stub)
+                if problems:
+                    rows = {**rows, "load_issues": [self._issue("run step", obj["id"], thread_id, run_id, p)
+                                                    for p in problems]}
+        except (KeyError, TypeError, AttributeError, ValueError) as exc:
+            return f"could not parse this {kind}: {type(exc).__name__}: {exc}"
+        self.copy_no += 1
+        for table, table_rows in rows.items():
+            for row in table_rows:
+                row["copy_no"] = self.copy_no
+            self.rows[table].extend(table_rows)
+            if len(self.rows[table]) >= STAGE_ROWS:
+                self._flush(table)
+        self.copies.append((self.copy_no, kind, obj["id"], run_id, thread_id, _text(obj.get("assistant_id")),
+                            _num(obj.get("created_at")), path, ordinal, *rank(kind, obj), fresh))
+        if len(self.copies) >= STAGE_ROWS:
+            self._flush_copies()
+        return None
+
+    def _issue(self, object_type: str, object_id: Any, thread_id: Any, run_id: Any, message: str) -> Dict[str, Any]:
+        from .rows import issue_row
+
+        return issue_row(object_type, object_id, thread_id, run_id, message, self.now)
+
+    def _flush(self, table: str) -> None:
+        rows, self.rows[table] = self.rows[table], []
+        if not rows:
+            return
+        for column in self.contract.json_columns[table]:  # JSON travels as text, as `TableContract.to_arrow` does
+            for row in rows:
+                value = row[column]
+                row[column] = None if value is None else orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+        batch = pa.Table.from_pylist(rows, schema=self.schemas[table])  # noqa: F841
+        self.con.execute(f"INSERT INTO stg_{table} SELECT * FROM batch")
+
+    def _flush_copies(self) -> None:
+        copies, self.copies = self.copies, []
+        if copies:
+            columns = list(zip(*copies))
+            batch = pa.Table.from_arrays([pa.array(c, f.type) for c, f in zip(columns, _COPIES)], schema=_COPIES)  # noqa: F841
+            self.con.execute("INSERT INTO copies SELECT * FROM batch")
+
+    def flush(self) -> None:
+        """Everything buffered in Python goes to DuckDB."""
+        for table in self.rows:
+            self._flush(table)
+        self._flush_copies()
+
+    def touched(self) -> Tuple[List[str], List[str]]:
+        """Run ids and thread ids that fresh files name (their owners in the per-file state)."""
+        self.flush()
+        runs = [r for (r,) in self.con.execute(
+            "SELECT DISTINCT run_id FROM copies WHERE fresh AND run_id IS NOT NULL").fetchall()]
+        threads = [t for (t,) in self.con.execute(
+            "SELECT DISTINCT thread_id FROM copies WHERE fresh AND thread_id IS NOT NULL").fetchall()]
+        return runs, threads
+
+    def decide(self) -> None:
+        """Pick the winning copy of every object, and what to emit: every run a fresh file names (whole),
+        and every thread a fresh file or an emitted run names."""
+        self.flush()
+        self.con.execute("""
+            CREATE OR REPLACE TABLE winners AS SELECT * FROM copies QUALIFY row_number() OVER (
+                PARTITION BY kind, id
+                ORDER BY terminal DESC, fullness DESC, ended_at DESC, touched_at DESC, path DESC, ordinal DESC) = 1""")
+        self.con.execute("""
+            CREATE OR REPLACE TABLE touched_runs AS
+            SELECT DISTINCT run_id AS id FROM copies WHERE fresh AND run_id IS NOT NULL""")
+        # A run known only from its steps gets a row of its own, from its earliest step.
+        self.con.execute("""
+            CREATE OR REPLACE TABLE eff_runs AS
+            SELECT id, thread_id, assistant_id, copy_no FROM winners
+            WHERE kind = 'run' AND id IN (SELECT id FROM touched_runs)
+            UNION ALL
+            SELECT run_id, min_by(thread_id, created_at), min_by(assistant_id, created_at), NULL FROM winners
+            WHERE kind = 'step' AND run_id IN (SELECT id FROM touched_runs)
+              AND run_id NOT IN (SELECT id FROM winners WHERE kind = 'run')
+            GROUP BY run_id""")
+        self.con.execute("""
+            CREATE OR REPLACE TABLE touched_threads AS
+            SELECT DISTINCT id FROM copies WHERE fresh AND kind = 'thread'
+            UNION SELECT DISTINCT thread_id FROM eff_runs WHERE thread_id IS NOT NULL""")
+
+    def batches(self, batch_rows: int) -> Iterator[Tuple[str, pa.Table]]:
+        """(table, Arrow batch) of the winning rows of what is emitted, then the issues found in them."""
+        now = self.now
+        queries = {
+            "threads": f"""
+                SELECT s.* EXCLUDE (copy_no) FROM stg_threads s JOIN winners w USING (copy_no)
+                WHERE w.id IN (SELECT id FROM touched_threads)
+                UNION ALL BY NAME
+                SELECT id, 'export' AS discovered_via, TIMESTAMPTZ '{now.isoformat()}' AS first_seen_at
+                FROM touched_threads WHERE id NOT IN (SELECT id FROM winners WHERE kind = 'thread')""",
+            "runs": """
+                SELECT s.* EXCLUDE (copy_no) FROM stg_runs s JOIN eff_runs e USING (copy_no)
+                UNION ALL BY NAME
+                SELECT id, thread_id, assistant_id FROM eff_runs WHERE copy_no IS NULL""",
+            "run_steps": """
+                SELECT s.* EXCLUDE (copy_no) REPLACE (coalesce(e.thread_id, s.thread_id) AS thread_id,
+                                                      coalesce(s.assistant_id, e.assistant_id) AS assistant_id)
+                FROM stg_run_steps s JOIN winners w USING (copy_no) JOIN eff_runs e ON e.id = s.run_id""",
+            "load_issues": """
+                SELECT s.* EXCLUDE (copy_no) FROM stg_load_issues s JOIN winners w USING (copy_no)
+                JOIN touched_runs t ON t.id = w.run_id""",
+        }
+        for table in CHILD_TABLES:
+            queries[table] = f"""
+                SELECT s.* EXCLUDE (copy_no) REPLACE (coalesce(e.thread_id, s.thread_id) AS thread_id)
+                FROM stg_{table} s JOIN winners w USING (copy_no) JOIN eff_runs e ON e.id = s.run_id"""
+        for table, sql in queries.items():
+            schema = self.contract.schemas[table]
+            names = ", ".join(f'"{n}"' for n in schema.names)
+            reader = self.con.sql(f"SELECT {names} FROM ({sql})").to_arrow_reader(batch_rows)
+            for batch in reader:
+                yield table, pa.Table.from_batches([batch]).cast(schema)
+        # A step whose thread is not its run's: loaded under the run's, and said so.
+        mismatched = self.con.execute("""
+            SELECT w.id, w.thread_id, w.run_id, e.thread_id FROM winners w JOIN eff_runs e ON e.id = w.run_id
+            WHERE w.kind = 'step' AND e.thread_id IS NOT NULL AND w.thread_id IS NOT NULL
+              AND w.thread_id <> e.thread_id ORDER BY w.id""").fetchall()
+        if mismatched:
+            rows = [self._issue("run step", sid, run_thread, run_id,
+                                f"step names thread_id {own!r} but its run {run_id!r} belongs to {run_thread!r}; "
+                                "loaded under the latter") for sid, own, run_id, run_thread in mismatched]
+            yield "load_issues", self.contract.to_arrow("load_issues", rows)
+
+    def locations(self) -> Iterator[pa.Table]:
+        """Rows of `archive_locations` for every run and thread emitted: the files holding their winners."""
+        sql = """
+            SELECT 'run' AS kind, run_id AS owner, path, count(*) AS objects FROM winners
+            WHERE kind IN ('run', 'step') AND run_id IN (SELECT id FROM eff_runs) GROUP BY ALL
+            UNION ALL
+            SELECT 'thread', id, path, count(*) FROM winners
+            WHERE kind = 'thread' AND id IN (SELECT id FROM touched_threads) GROUP BY ALL"""
+        for batch in self.con.sql(sql).to_arrow_reader(50_000):
+            yield pa.Table.from_batches([batch])
+
+    def counts(self) -> Dict[str, int]:
+        """Runs and steps emitted (for the summary line)."""
+        runs = self.con.execute("SELECT count(*) FROM eff_runs").fetchone()[0]
+        steps = self.con.execute("SELECT count(*) FROM winners WHERE kind = 'step' AND run_id IN "
+                                 "(SELECT id FROM eff_runs)").fetchone()[0]
+        return {"runs": int(runs), "steps": int(steps)}
+
+    def close(self) -> None:
+        self.con.close()

@@ -1,0 +1,201 @@
+"""What one archive file holds: Assistants objects, one at a time, and the problems met on the way.
+
+Accepted, whatever the file's name or folder: a list page (`{"object": "list", "data": [...]}`, or
+Foundry's envelope without `object`, with or without `first_id`/`last_id`), a bare JSON array of
+objects, or one object; in a `.jsonl`/`.ndjson` file one of these per line. Objects as the official
+SDKs dump them are the same JSON: openai's `model_dump()` keeps the API's names, and so does
+azure-ai-agents' `as_dict()` (unix-second timestamps); a timestamp written as ISO-8601 text (a
+`json.dumps(..., default=str)` of parsed models) is read back as unix seconds.
+
+A `.jsonl` file is read line by line, so memory follows the longest line, not the file; a `.json`
+file is one document and is parsed whole.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import zlib
+import zipfile
+from dataclasses import dataclass
+from datetime import datetime
+from typing import IO, Any, Iterator, Optional, Union
+
+import orjson
+
+from .archive_files import ArchiveFile
+
+KINDS = {"thread": "thread", "thread.run": "run", "thread.run.step": "step"}
+_ID_PREFIXES = (("step_", "step"), ("run_", "run"), ("thread_", "thread"))
+_READ_ERRORS = (EOFError, OSError, zlib.error, zipfile.BadZipFile)
+
+
+@dataclass
+class Found:
+    """One object: `kind` is `thread`, `run` or `step`; `where` names its place for messages."""
+
+    kind: str
+    obj: dict
+    where: str
+
+
+@dataclass
+class Problem:
+    """Something in the file that is not an object that loads, and where it is."""
+
+    where: str
+    reason: str
+
+
+class _Hashing(io.RawIOBase):
+    """Passes reads through, hashing the raw bytes: the content hash costs no second read."""
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        super().__init__()
+        self.raw = raw
+        self.digest = hashlib.sha256()
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # type: ignore[override]
+        n = self.raw.readinto(buffer)  # type: ignore[attr-defined]
+        if n:
+            self.digest.update(memoryview(buffer)[:n])
+        return n or 0
+
+    def close(self) -> None:
+        self.raw.close()
+        super().close()
+
+
+class FileReader:
+    """Reads one `ArchiveFile`; after iterating, `sha256` is its content hash (of the raw bytes).
+
+    Args:
+        file: the file.
+    """
+
+    def __init__(self, file: ArchiveFile) -> None:
+        self.file = file
+        self.sha256: Optional[str] = None
+
+    def __iter__(self) -> Iterator[Union[Found, Problem]]:
+        file = self.file
+        try:
+            raw = _Hashing(file.opener())
+        except OSError as exc:
+            yield Problem("", f"cannot be read: {exc.strerror or exc}")
+            return
+        stream: Any = (gzip.GzipFile(fileobj=raw, mode="rb") if file.gzipped  # type: ignore[arg-type]
+                       else io.BufferedReader(raw, buffer_size=1 << 20))
+        try:
+            if file.fmt == "jsonl":
+                yield from self._lines(stream)
+            else:
+                yield from self._document(stream)
+            # Read to the end, so that the hash covers every byte even after a problem.
+            while raw.read(1 << 20):
+                pass
+            self.sha256 = raw.digest.hexdigest()
+        finally:
+            raw.close()
+
+    def _document(self, stream: Any) -> Iterator[Union[Found, Problem]]:
+        try:
+            data = stream.read()
+        except _READ_ERRORS as exc:
+            yield Problem("", _read_error(exc))
+            return
+        try:
+            doc = orjson.loads(data)
+        except orjson.JSONDecodeError as exc:
+            yield Problem(f"line {exc.lineno}", f"not valid JSON: {exc.msg}")
+            return
+        del data
+        yield from _objects(doc, "", in_file_list=True)
+
+    def _lines(self, stream: Any) -> Iterator[Union[Found, Problem]]:
+        number = 0
+        while True:
+            try:
+                line = stream.readline()
+            except _READ_ERRORS as exc:
+                yield Problem(f"line {number + 1}", _read_error(exc))
+                return
+            if not line:
+                return
+            number += 1
+            if not line.strip():
+                continue
+            try:
+                doc = orjson.loads(line)
+            except orjson.JSONDecodeError as exc:
+                yield Problem(f"line {number}", f"not valid JSON: {exc.msg}")
+                continue
+            yield from _objects(doc, f"line {number}", in_file_list=False)
+
+
+def _read_error(exc: BaseException) -> str:
+    if isinstance(exc, EOFError):
+        return "the file ends early (a truncated gzip?); what came before it loads"
+    return f"cannot be decompressed or read: {type(exc).__name__}: {exc}"
+
+
+def _objects(doc: Any, where: str, in_file_list: bool) -> Iterator[Union[Found, Problem]]:
+    """The objects of one document: a list page, a bare array, or one object."""
+    if isinstance(doc, list):
+        items, paged = doc, True
+    elif isinstance(doc, dict) and isinstance(doc.get("data"), list) and doc.get("object") in (None, "list"):
+        items, paged = doc["data"], True
+    else:
+        items, paged = [doc], False
+    for index, item in enumerate(items):
+        place = " ".join(p for p in (where, f"item {index + 1}" if paged else "") if p)
+        kind = kind_of(item)
+        if kind is None:
+            what = item.get("object") if isinstance(item, dict) else None
+            reason = (f"an object of unknown kind {what!r} (not a thread, run or run step)" if isinstance(what, str)
+                      else "not a thread, run or run step")
+            yield Problem(place, reason)
+            continue
+        obj = dict(item)
+        if not isinstance(obj.get("id"), str) or not obj["id"]:
+            yield Problem(place, f"a {kind} without a string id")
+            continue
+        if kind == "step" and not (isinstance(obj.get("run_id"), str) and obj["run_id"]):
+            yield Problem(place, f"step {obj['id']!r} names no run_id")
+            continue
+        _unix_times(obj)
+        yield Found(kind, obj, place)
+
+
+def kind_of(obj: Any) -> Optional[str]:
+    """`thread`, `run` or `step` from `object`; from the id's prefix when `object` is missing."""
+    if not isinstance(obj, dict):  # parsed JSON: a dict, never another Mapping (and much cheaper to test)
+        return None
+    declared = obj.get("object")
+    if declared is not None:
+        return KINDS.get(declared) if isinstance(declared, str) else None
+    oid = obj.get("id")
+    if isinstance(oid, str):
+        for prefix, kind in _ID_PREFIXES:
+            if oid.startswith(prefix):
+                return kind
+    return None
+
+
+def _unix_times(obj: dict) -> None:
+    """ISO-8601 text in `*_at` fields (models dumped with `default=str`) to unix seconds."""
+    for key, value in obj.items():
+        if isinstance(value, str) and key.endswith("_at"):
+            try:
+                float(value)
+                continue  # numeric text: flattening reads it as it is
+            except ValueError:
+                pass
+            try:
+                obj[key] = datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+            except ValueError:
+                pass
