@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import List
 
 import duckdb
-import pytest
 
 from runsteps.emulator import Emulator, export_world
 from tests.helpers import REPO, key_env, load_args, run_cli, snapshot
