@@ -196,9 +196,13 @@ def repair_interrupted_packages(pipeline: dlt.Pipeline) -> None:
 
 
 def _is_concurrent_ddl(exc: BaseException) -> bool:
-    """Shards starting at once race to create the same schema or tables on a server warehouse."""
+    """Shards starting at once race to create the same schema or tables on a server warehouse: one
+    loses with "already exists", or PostgreSQL breaks a deadlock between their catalog updates (seen
+    in CI: two CREATE TABLEs waiting on each other's row in pg_type)."""
     current: Optional[BaseException] = exc
     while current is not None:
+        if "DeadlockDetected" in type(current).__name__ or "deadlock detected" in str(current):
+            return True
         if "already exists" in str(current) and any(
             word in type(current).__name__ or word in str(current)
             for word in ("DuplicateSchema", "DuplicateTable", "DuplicateObject", "UniqueViolation", "schema", "relation")
