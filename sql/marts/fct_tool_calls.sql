@@ -16,7 +16,7 @@ with
 
 tool_calls as (
 
-    select * from analytics.int_tool_calls_joined_to_steps
+    select * from analytics.int_tool_calls_unioned_across_apis
 
 ),
 
