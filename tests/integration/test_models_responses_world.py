@@ -107,3 +107,16 @@ def test_every_responses_cost_equals_genai_prices_with_cache_reads(flavour, db):
             assert all(got[rid][2] is None for rid in want if got[rid][1] == UNMAPPED_DEPLOYMENT)
     failing = [(t.name, t.failing_rows, t.sample) for t in run_data_tests(pipeline) if t.failing_rows]
     assert failing == []
+
+
+def test_a_warehouse_that_loaded_only_the_responses_api_builds_and_passes_its_data_tests(db):
+    with Emulator(api="responses", flavour="openai", seed=5, conversations=6, responses_per_conversation=4) as emu:
+        ids = emu.world.response_ids(retained_only=True)
+        assert run_cli(*responses_args(emu, db, response_ids=ids), env=key_env(emu)).code == 0
+    pipeline = build_pipeline(db, pipelines_dir=db.with_name(db.name + ".dlt"))
+    result = build_models(pipeline)
+    assert {"runs", "run_steps", "threads"} <= set(result.missing_sources)
+    with pipeline.sql_client() as client:
+        assert fetch_all(client, "select api, count(*) from analytics.fct_runs group by api") == [("responses", len(ids))]
+    failing = [(t.name, t.failing_rows, t.sample) for t in run_data_tests(pipeline) if t.failing_rows]
+    assert failing == []

@@ -183,7 +183,7 @@ def test_report_renders_in_chromium(warehouse, report, chromium, tmp_path) -> No
     assert page.errors == []
     assert page.requests == [out.resolve().as_uri()], "the page fetched something besides itself"
     assert page.title.startswith("Assistants cost report")
-    assert len(page.charts) == 4
+    assert len(page.charts) == 5  # daily cost by model, by API, by assistant, failures, tools
     for (x, y, width, height), png in zip(page.charts, page.chart_pngs):
         assert width > 300 and height > 100
         counts = colour_counts(png)

@@ -1,4 +1,4 @@
-"""The report's four charts, built from `ReportData` with the primitives of `svg.py`.
+"""The report's five charts, built from `ReportData` with the primitives of `svg.py`.
 
 Each function returns a `Chart`: the SVG, its HTML legend, and a note for what the chart cannot
 show (such as usage of models without a price).
