@@ -27,13 +27,13 @@ def _():
 
     from runsteps.report import drilldown, figures, fmt, queries
     from runsteps.report.build import prices_refreshed_for_file
-    from runsteps.report.charts import (cost_by_assistant, daily_cost_by_model, failure_rate_by_code,
-                                        tool_calls_by_type)
+    from runsteps.report.charts import (cost_by_assistant, daily_cost_by_api, daily_cost_by_model,
+                                        failure_rate_by_code, tool_calls_by_type)
     from runsteps.report.palette import model_colours
     from runsteps.report.periods import Period
     from runsteps.report.svg import BarRow, horizontal_bars
     from runsteps.report.warehouse import WarehouseBusyError, duckdb_warehouse
-    return (BarRow, Path, Period, WarehouseBusyError, cost_by_assistant, daily_cost_by_model, drilldown,
+    return (BarRow, Path, Period, WarehouseBusyError, cost_by_assistant, daily_cost_by_api, daily_cost_by_model, drilldown,
             duckdb_warehouse, failure_rate_by_code, figures, fmt, horizontal_bars, mo, model_colours, os,
             prices_refreshed_for_file, queries, timedelta, tool_calls_by_type)
 
@@ -127,6 +127,22 @@ def _(colours, cost_by_assistant, daily_cost_by_model, day_list, mo, usage):
         """),
         mo.Html(daily_cost_by_model(day_list, usage, colours).html()),
         mo.Html(cost_by_assistant(usage, colours, width=760).html()),
+    ])
+    return
+
+
+@app.cell(hide_code=True)
+def _(daily_cost_by_api, day_list, figures, mo, usage):
+    _cost = sum(u.cost_usd or 0 for u in usage)
+    _estimate = sum(u.list_price_estimate_cost_usd or 0 for u in usage)
+    mo.vstack([
+        mo.md(f"""
+        ## Daily cost by API
+
+        One history across the migration from the Assistants API to the Responses API: each column is a
+        day's cost, split by API. Over the window: {figures.cost_kind_text(_estimate / _cost if _cost else None)}.
+        """),
+        mo.Html(daily_cost_by_api(day_list, usage).html()),
     ])
     return
 

@@ -151,6 +151,8 @@ def _load_options(args: argparse.Namespace) -> LoadOptions:
 def _add_models_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--price-overrides", metavar="CSV", help="negotiated/Azure prices that win over genai-prices "
                         "(default: sql/seeds/price_overrides.csv; format in the README)")
+    parser.add_argument("--deployments", metavar="CSV", help="deployment,model rows: Foundry/Azure deployment names "
+                        "priced as their model (default: sql/seeds/deployments.csv)")
 
 
 def _add_report_args(parser: argparse.ArgumentParser) -> None:
@@ -182,7 +184,8 @@ def cmd_models(args: argparse.Namespace) -> int:
     from .commands import build
 
     summary = build(_warehouse(args), ModelsOptions(
-        price_overrides=Path(args.price_overrides) if args.price_overrides else None, test=args.test))
+        price_overrides=Path(args.price_overrides) if args.price_overrides else None, test=args.test,
+        deployments=Path(args.deployments) if args.deployments else None))
     print(summary.describe())
     if args.test:
         for test in summary.failures:
@@ -216,7 +219,9 @@ def cmd_nightly(args: argparse.Namespace) -> int:
     _warn_about_issues(args, summary.issues)
     overrides = Path(args.price_overrides) if args.price_overrides else None
     with hold_warehouse(pipeline, options.warehouse.wait):  # models and report in one hold: no reader in between
-        print(build(options.warehouse, ModelsOptions(price_overrides=overrides), pipeline=pipeline).describe())
+        deployments = Path(args.deployments) if args.deployments else None
+        print(build(options.warehouse, ModelsOptions(price_overrides=overrides, deployments=deployments),
+                    pipeline=pipeline).describe())
         print(report(options.warehouse, ReportOptions(out=Path(args.out), days=args.days), pipeline=pipeline))
     print(f"report written to {Path(args.out).resolve()}")
     if args.publish:

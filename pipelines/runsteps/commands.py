@@ -171,9 +171,13 @@ def build(warehouse: Warehouse, options: ModelsOptions = ModelsOptions(),
     overrides = options.price_overrides
     if overrides and not Path(overrides).is_file():
         raise ConfigError(f"--price-overrides {str(overrides)!r} is not a file")
+    deployments = options.deployments
+    if deployments and not Path(deployments).is_file():
+        raise ConfigError(f"--deployments {str(deployments)!r} is not a file")
     pipeline = pipeline or pipeline_for(warehouse)
     with hold_warehouse(pipeline, warehouse.wait):
-        summary = ModelsSummary(warehouse.describe(), build_models(pipeline, price_overrides=overrides))
+        summary = ModelsSummary(warehouse.describe(),
+                                build_models(pipeline, price_overrides=overrides, deployments=deployments))
         if options.test:
             summary.tests = run_data_tests(pipeline)
     return summary

@@ -146,7 +146,8 @@ class ReportOptions:
 
 @dataclass(frozen=True)
 class ModelsOptions:
-    """The SQL models: price overrides, and whether to run the data tests."""
+    """The SQL models: price overrides, deployment names, and whether to run the data tests."""
 
     price_overrides: Optional[Path] = None
     test: bool = False
+    deployments: Optional[Path] = None

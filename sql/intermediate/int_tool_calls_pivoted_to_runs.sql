@@ -8,7 +8,7 @@ with
 
 tool_calls as (
 
-    select * from analytics.stg_run_step_tool_calls
+    select * from analytics.int_tool_calls_unioned_across_apis
 
 ),
 

@@ -24,7 +24,8 @@
 --   cost_basis: what kind of figure cost_usd is. 'list_price_without_cache_discount' when the
 --     usage has no cached-token detail (every assistants run): all input is priced at the full
 --     input rate, so the cost is a list-price estimate and an upper bound of what was billed;
---     'list_price' when cached tokens are known and priced at the cache rate. Null without a cost.
+--     'list_price_with_cache_discount' when cached tokens are known (every response) and priced at
+--     genai-prices' cache-read price. Null without a cost.
 --   A step's cost is a share of its run's cost, never added to it.
 with
 
@@ -142,7 +143,7 @@ labelled as (
         cost_usd,
         case
             when cost_usd is null then null
-            when has_cache_detail then 'list_price'
+            when has_cache_detail then 'list_price_with_cache_discount'
             else 'list_price_without_cache_discount'
         end as cost_basis
 

@@ -1,5 +1,5 @@
 -- fct_runs
--- Grain: one row per run, key run_id.
+-- Grain: one row per run of either API, key run_id: an Assistants run or a Responses response.
 -- Meaning: every run with its assistant, model, day, outcome, timings, usage, cost, and what its
 --   steps and tool calls were. The usage and cost here are the run's own totals, the only ones
 --   to add up for spend.
@@ -7,7 +7,9 @@
 --   run_date: UTC date of created_at.
 --   is_terminal and is_completed / is_failed / is_cancelled / is_expired / is_incomplete: the
 --     outcome; an open run (queued, in_progress, requires_action, cancelling) is not terminal.
---   api: the API the run comes from ('assistants'); another API's runs will join this mart.
+--   api: the API the run comes from: 'assistants' or 'responses'.
+--   assistant_id: the agent: the assistant, or the response's Foundry agent as `name:version`
+--     (null for a response made without an agent). thread_id: the thread, or the conversation.
 --   is_error: failed or expired (an error or a timeout); cancelled and incomplete runs are not
 --     errors, only not completed.
 --   last_error_code: server_error, rate_limit_exceeded or invalid_prompt (set on failed runs).
@@ -20,7 +22,8 @@
 --     and in all, at the price of the run's model at created_at (priced_at), as int_usage_priced
 --     defines them; null (never 0) when that model has no price then (is_priced false, see
 --     unpriced_models) or the run has no usage yet.
---   cost_basis: 'list_price_without_cache_discount' for assistants runs: a list-price estimate
+--   cost_basis: 'list_price_with_cache_discount' for responses (cached input at the cache-read
+--     price); 'list_price_without_cache_discount' for assistants runs: a list-price estimate
 --     with every input token at the full input rate (no cached-token detail), so an upper bound of
 --     the bill.
 --   steps, message_creation_steps, tool_calls_steps, failed_steps: the run's steps (0 if none).

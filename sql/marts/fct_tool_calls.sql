@@ -3,7 +3,8 @@
 -- Meaning: every tool call with its type and name, the status and duration of its step, and its
 --   run's assistant, model and day.
 -- Definitions:
---   api: the API of the call's run ('assistants').
+--   api: the API of the call's run ('assistants' or 'responses'; for responses step_id is the
+--     response_id and the step fields are the output item's and its response's).
 --   tool_type: code_interpreter, file_search, function, or a Foundry kind (mcp, azure_function,
 --     connected_agent, bing_grounding, ...).
 --   function_name: the function's name (function, azure_function), the MCP tool's (mcp), the
@@ -16,7 +17,7 @@ with
 
 tool_calls as (
 
-    select * from analytics.int_tool_calls_joined_to_steps
+    select * from analytics.int_tool_calls_unioned_across_apis
 
 ),
 

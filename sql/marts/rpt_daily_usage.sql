@@ -3,7 +3,7 @@
 -- Meaning: what each assistant used and cost, per API, model and day. The finance view.
 -- Definitions:
 --   run_date: UTC date of the runs' created_at; steps count on their run's day.
---   api: the API the runs come from ('assistants'); another API's usage will join this mart.
+--   api: the API the runs come from: 'assistants' or 'responses' (one history across a migration).
 --   runs: all runs created that day (open ones too); terminal_runs: those that have ended.
 --   steps: the steps of those runs.
 --   input_tokens / output_tokens / total_tokens: the sum of the runs' own usage (0 when no run has

@@ -3,7 +3,7 @@
 --   calls (function_name is null for tools without a name).
 -- Meaning: which tools each assistant called, how often, and how often their steps failed.
 -- Definitions:
---   run_date: UTC date of the calls' runs' created_at; api: their API ('assistants').
+--   run_date: UTC date of the calls' runs' created_at; api: their API ('assistants' or 'responses').
 --   tool_calls: calls made; steps / runs: distinct steps and runs that made them.
 --   terminal_tool_calls: calls whose step has ended (completed, failed, cancelled or expired).
 --   completed / failed / cancelled / expired_tool_calls: calls by their step's outcome. A tool call

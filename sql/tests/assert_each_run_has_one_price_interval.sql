@@ -1,5 +1,5 @@
 -- assert_each_run_has_one_price_interval
--- Returns: one row per run with a model whose created_at falls in no model_prices interval of its
+-- Returns: one row per run or response with a model whose created_at falls in no model_prices interval of its
 --   model (a gap: prices not refreshed since the run was loaded) or in more than one (overlapping
 --   intervals, which would count the run's cost twice).
 -- Why: a gap makes a cost silently missing (read as "unpriced"), an overlap fans the run out in
@@ -8,7 +8,7 @@ with
 
 runs as (
 
-    select * from analytics.stg_runs
+    select * from analytics.int_runs_unioned_across_apis
     where model is not null and created_at is not null
 
 ),

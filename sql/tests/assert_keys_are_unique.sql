@@ -2,6 +2,7 @@
 -- Returns: one row per key that appears more than once (or is null) in a model that promises
 --   it unique: fct_runs.run_id, fct_run_steps.step_id, fct_tool_calls (step_id,
 --   tool_call_position), the code interpreter outputs' and file search results' keys, and
+--   the response items' and their outputs' and results' keys, the conversation items' key,
 --   model_prices (model, starts_at), and the grain of every rpt_ mart (run_date, api,
 --   assistant_id, model, and the tool or error code where the grain has one).
 -- Why: a duplicated run or step counts its tokens and cost twice in every report.
@@ -56,6 +57,50 @@ file_search_results as (
 
 ),
 
+response_items as (
+
+    select
+        'stg_response_items' as model_name,
+        response_id || '/' || cast(item_position as varchar) as key_value,
+        count(*) as rows_with_key
+    from analytics.stg_response_items
+    group by response_id, item_position
+
+),
+
+response_outputs as (
+
+    select
+        'stg_response_code_interpreter_outputs' as model_name,
+        response_id || '/' || cast(item_position as varchar) || '/' || cast(output_position as varchar) as key_value,
+        count(*) as rows_with_key
+    from analytics.stg_response_code_interpreter_outputs
+    group by response_id, item_position, output_position
+
+),
+
+response_results as (
+
+    select
+        'stg_response_file_search_results' as model_name,
+        response_id || '/' || cast(item_position as varchar) || '/' || cast(result_position as varchar) as key_value,
+        count(*) as rows_with_key
+    from analytics.stg_response_file_search_results
+    group by response_id, item_position, result_position
+
+),
+
+conversation_items as (
+
+    select
+        'stg_conversation_items' as model_name,
+        conversation_id || '/' || cast(item_position as varchar) as key_value,
+        count(*) as rows_with_key
+    from analytics.stg_conversation_items
+    group by conversation_id, item_position
+
+),
+
 prices as (
 
     select
@@ -107,6 +152,10 @@ all_keys as (
 
     select * from runs
     union all select * from steps
+    union all select * from response_items
+    union all select * from response_outputs
+    union all select * from response_results
+    union all select * from conversation_items
     union all select * from tool_calls
     union all select * from code_interpreter_outputs
     union all select * from file_search_results

@@ -1,16 +1,20 @@
 -- assert_usage_and_cost_add_up
 -- Returns: one row per check that fails, with the two sides:
---   - fct_runs has as many rows as the raw runs (no fan-out from the price or step joins);
+--   - fct_runs has as many rows as the raw runs and responses (no fan-out from the price, step or
+--     tool-call joins), for each API;
 --   - rpt_daily_usage adds up to fct_runs: runs, input, output and total tokens, and cost;
 --   - input_tokens + output_tokens = total_tokens for every run with usage;
---   - each run's cost is the sum of its cost classes (input + cached input + output).
+--   - each run's cost is the sum of its cost classes (input + cached input + output);
+--   - cached input tokens are part of input, reasoning tokens part of output (never more).
 -- Why: the finance figures are sums of these marts; a join that duplicates or drops a run, or a
 --   cost class that goes missing, would move the totals without any error.
 with
 
 raw_runs as (
 
-    select * from analytics.stg_runs
+    select api, run_id from analytics.stg_runs
+    union all
+    select api, response_id as run_id from analytics.stg_responses
 
 ),
 
@@ -58,11 +62,31 @@ raw_totals as (
 
 ),
 
+raw_by_api as (
+
+    select api, count(*) as runs from raw_runs group by api
+
+),
+
+runs_by_api as (
+
+    select api, count(*) as runs from runs group by api
+
+),
+
 checks as (
 
     select 'fct_runs rows = raw runs' as check_name, cast(run_totals.runs as double) as left_side,
         cast(raw_totals.runs as double) as right_side
     from run_totals cross join raw_totals
+
+    union all
+
+    select 'fct_runs rows = raw rows of api ' || raw_by_api.api, cast(coalesce(runs_by_api.runs, 0) as double),
+        cast(raw_by_api.runs as double)
+    from raw_by_api
+    left join runs_by_api
+        on runs_by_api.api = raw_by_api.api
 
     union all
 
@@ -123,10 +147,23 @@ cost_classes as (
     where cost_usd is not null
         and abs(input_cost_usd + coalesce(cached_input_cost_usd, 0) + output_cost_usd - cost_usd) > 0.000000001
 
+),
+
+token_parts as (
+
+    select
+        'run ' || run_id || ': cached <= input and reasoning <= output tokens' as check_name,
+        cast(coalesce(cached_input_tokens, 0) - input_tokens as double) as left_side,
+        cast(coalesce(reasoning_tokens, 0) - output_tokens as double) as right_side
+    from runs
+    where cached_input_tokens > input_tokens or reasoning_tokens > output_tokens
+
 )
 
 select * from failed_checks
 union all
 select * from token_classes
+union all
+select * from token_parts
 union all
 select * from cost_classes

@@ -286,3 +286,41 @@ def test_a_refresh_keeps_the_overrides_of_the_last_build(tmp_path: Path) -> None
     assert warehouse.rows("select run_id, cost_usd, price_source from analytics.fct_runs order by run_id") == [
         {"run_id": "run_1", "cost_usd": pytest.approx(5.0), "price_source": "override"},
         {"run_id": "run_2", "cost_usd": pytest.approx(5.0), "price_source": "override"}]
+
+
+# --- Foundry deployment names (seeds/deployments.csv) ---------------------------------------------
+
+
+def test_a_deployment_is_priced_as_the_model_it_serves_and_an_unmapped_one_has_no_price(tmp_path):
+    from datetime import date as _date
+    from decimal import Decimal as _Decimal
+
+    from genai_prices import Usage, calc_price
+
+    from runsteps.models.price_lookup import price_intervals, read_deployments
+
+    seed = tmp_path / "deployments.csv"
+    seed.write_text("deployment,model\ngpt-4o-prod,gpt-4o\n", encoding="utf-8")
+    deployments = read_deployments(seed)
+    day = _date(2026, 8, 1)
+    intervals = {i.model: i.price for i in price_intervals([("gpt-4o-prod", day), ("acme-llm-canary", day)], [], deployments)}
+    assert intervals["acme-llm-canary"] is None  # never $0: no price at all
+    price = intervals["gpt-4o-prod"]
+    assert price.priced_as == "gpt-4o" and price.note == "deployment of gpt-4o"
+    # genai-prices' own figures for the model, called directly: input, cache read and output per million
+    one_m = lambda **kw: calc_price(Usage(**kw), "gpt-4o", provider_id="openai").total_price  # noqa: E731
+    assert price.input_usd_per_mtok == one_m(input_tokens=1_000_000)
+    assert price.cached_input_usd_per_mtok == one_m(input_tokens=1_000_000, cache_read_tokens=1_000_000)
+    assert price.output_usd_per_mtok == one_m(output_tokens=1_000_000)
+    assert price.cached_input_usd_per_mtok < price.input_usd_per_mtok
+    assert _Decimal(0) not in (price.input_usd_per_mtok, price.output_usd_per_mtok)
+
+
+def test_a_deployments_file_with_a_bad_row_is_refused_naming_the_line(tmp_path):
+    from runsteps.models.price_lookup import PriceOverridesError, read_deployments
+
+    seed = tmp_path / "deployments.csv"
+    seed.write_text("deployment,model\ngpt-4o-prod,gpt-4o\ngpt-4o-prod,gpt-4.1\n", encoding="utf-8")
+    with pytest.raises(PriceOverridesError, match=":3: deployment 'gpt-4o-prod' is mapped twice"):
+        read_deployments(seed)
+    assert read_deployments(tmp_path / "missing.csv") == {}

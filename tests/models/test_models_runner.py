@@ -11,7 +11,8 @@ import pytest
 import sqlglot
 from sqlglot import exp
 
-from openai_assistants.settings import STATE_TABLES, TABLES
+from openai_assistants import settings as assistants_settings
+from openai_responses import settings as responses_settings
 from runsteps.models import build_models, run_data_tests
 from runsteps.models.dependencies import ModelDependencyError
 from runsteps.models.destination import UnsupportedDestinationError
@@ -21,6 +22,10 @@ from runsteps.models.transpile import Target, render_create_view
 from tests.models.warehouse import GOLDEN, Warehouse, duckdb_warehouse
 
 SQL = default_sql_dir()
+
+# The Responses API's raw tables (load_issues is shared with the Assistants source).
+RESPONSES_TABLES = sorted(t for t in responses_settings.TABLES
+                          if t not in responses_settings.STATE_TABLES and t != "load_issues")
 
 
 def analytics_state(db: Path) -> Dict[str, object]:
@@ -63,7 +68,7 @@ def test_the_build_result_lists_every_model_with_its_timing(fresh_golden: Wareho
     assert sorted(result.model_names) == files
     assert all(m.seconds >= 0 for m in result.models)
     assert result.schema == "analytics" and result.dialect == "duckdb"
-    assert result.missing_sources == []
+    assert result.missing_sources == RESPONSES_TABLES  # the golden warehouse loaded only the Assistants API
 
 
 def test_views_are_readable_by_an_analyst_opening_the_file(fresh_golden: Warehouse) -> None:
@@ -100,9 +105,11 @@ def test_a_raw_table_not_loaded_yet_reads_as_empty(fresh_golden: Warehouse) -> N
 
     result = build_models(fresh_golden.pipeline)
 
-    assert result.missing_sources == ["file_search_results"]
+    # the golden warehouse loaded only the Assistants API: the Responses tables read as empty too
+    assert result.missing_sources == sorted(["file_search_results", *RESPONSES_TABLES])
     assert fresh_golden.rows("select count(*) as n from analytics.stg_file_search_results") == [{"n": 0}]
     assert fresh_golden.rows("select count(*) as n from analytics.fct_runs") == [{"n": 9}]
+    assert fresh_golden.rows("select count(*) as n from analytics.fct_runs where api = 'responses'") == [{"n": 0}]
 
 
 def test_a_failed_build_commits_nothing(fresh_golden: Warehouse, tmp_path: Path) -> None:
@@ -218,7 +225,9 @@ def test_models_are_named_for_their_layer() -> None:
 def test_staging_is_one_to_one_with_the_raw_tables() -> None:
     staged = {m.name: m.sources for m in ordered_models() if m.file.layer == "staging"}
     assert {name: sorted(sources) for name, sources in staged.items()} == {
-        f"stg_{t}": [t] for t in TABLES if t not in STATE_TABLES}
+        f"stg_{t}": [t]
+        for settings in (assistants_settings, responses_settings)
+        for t in settings.TABLES if t not in settings.STATE_TABLES}
     assert all(not m.sources for m in ordered_models() if m.file.layer != "staging"), "only staging reads raw tables"
 
 

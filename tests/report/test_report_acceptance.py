@@ -105,9 +105,9 @@ def test_report_shows_the_figures_and_summary(warehouse, report) -> None:
         assert fmt.money(cur["cost_usd"]) in summary, key
         assert fmt.count(cur["runs"]) in headlines and fmt.pct(cur["error_rate"]) in headlines, key
         assert fmt.pct(cur["not_completed_rate"]) in headlines, key
-        assert "100% list-price estimate (no cache discounts)" in headlines, key
+        assert "100% list-price estimate (Assistants, no cache discounts)" in headlines, key
     assert "Error rate" in headlines and "Not completed" in headlines and "Failure rate" not in html
-    assert "Cost kind:     100% list-price estimate (no cache discounts)" in summary
+    assert "Cost kind:     100% list-price estimate (Assistants, no cache discounts)" in summary
     assert "list-price estimate without cache discounts" in html
     yesterday = figures["periods"]["yesterday"]["start"].isoformat()
     assert summary.splitlines()[0].startswith(f"runsteps report for {yesterday}")
@@ -183,7 +183,7 @@ def test_report_renders_in_chromium(warehouse, report, chromium, tmp_path) -> No
     assert page.errors == []
     assert page.requests == [out.resolve().as_uri()], "the page fetched something besides itself"
     assert page.title.startswith("Assistants cost report")
-    assert len(page.charts) == 4
+    assert len(page.charts) == 5  # daily cost by model, by API, by assistant, failures, tools
     for (x, y, width, height), png in zip(page.charts, page.chart_pngs):
         assert width > 300 and height > 100
         counts = colour_counts(png)

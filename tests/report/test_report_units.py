@@ -184,3 +184,13 @@ def test_error_code_colours() -> None:
     colours = error_code_colours(["server_error", "rate_limit_exceeded", "weird_new_code", "another"])
     assert colours["server_error"] == ERROR_CODES["server_error"]
     assert len(set(colours.values())) == 4
+
+
+def test_the_cost_kind_says_which_share_is_an_assistants_estimate_and_which_has_cache_discounts():
+    from runsteps.report.figures import cost_kind_text
+
+    assert cost_kind_text(None) == ""
+    assert cost_kind_text(1.0) == "100% list-price estimate (Assistants, no cache discounts)"
+    assert cost_kind_text(0.0) == "100% with cache discounts (Responses)"
+    assert cost_kind_text(0.6) == ("60% list-price estimate (Assistants, no cache discounts), "
+                                   "40% with cache discounts (Responses)")

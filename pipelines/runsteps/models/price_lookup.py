@@ -12,11 +12,11 @@ the model's prices name, each piece priced at its first instant, and equal neigh
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Iterable, List, Optional, Sequence, Tuple
+from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 import genai_prices
 from genai_prices import data_snapshot, types
@@ -27,6 +27,7 @@ PRIMARY_PROVIDER = "openai"
 GENAI_PRICES_SOURCE = f"genai-prices {genai_prices.__version__}"
 OVERRIDE_SOURCE = "override"
 
+DEPLOYMENT_COLUMNS = ("deployment", "model")
 OVERRIDE_COLUMNS = ("model", "valid_from", "valid_to", "input_usd_per_mtok", "output_usd_per_mtok", "note")
 _REQUIRED_OVERRIDE_COLUMNS = ("model", "input_usd_per_mtok", "output_usd_per_mtok")
 
@@ -154,6 +155,36 @@ def read_price_overrides(path: Path) -> List[PriceOverride]:
     return overrides
 
 
+def read_deployments(path: Path) -> Dict[str, str]:
+    """Reads the deployments CSV (`deployment,model`): the model each deployment name serves, as
+    Foundry and Azure report a deployment name instead of a model. A missing file means none.
+
+    Raises:
+        PriceOverridesError: a column is missing, a value is empty, or a deployment is listed twice
+            with different models.
+    """
+    if not path.is_file():
+        return {}
+    mapping: Dict[str, str] = {}
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.DictReader(handle)
+        header = [c.strip() for c in reader.fieldnames or []]
+        missing = [c for c in DEPLOYMENT_COLUMNS if c not in header]
+        if missing:
+            raise PriceOverridesError(f"{path}: missing column(s) {', '.join(missing)}; expected {', '.join(DEPLOYMENT_COLUMNS)}")
+        for row in reader:
+            values = {(k or "").strip(): (v or "").strip() for k, v in row.items()}
+            if not any(values.values()):
+                continue
+            deployment, model = values["deployment"], values["model"]
+            if not deployment or not model:
+                raise PriceOverridesError(f"{path}:{reader.line_num}: deployment and model must both be set")
+            if mapping.get(deployment, model) != model:
+                raise PriceOverridesError(f"{path}:{reader.line_num}: deployment {deployment!r} is mapped twice")
+            mapping[deployment] = model
+    return mapping
+
+
 def _refuse_overlaps(path: Path, overrides: Sequence[PriceOverride]) -> None:
     # Two prices for one model-day would make the cost depend on file order: refuse them.
     lowest, highest = date.min, date.max
@@ -227,20 +258,34 @@ def genai_price(model: str, moment: date | datetime) -> Optional[Price]:
     )
 
 
-def price_on(model: str, moment: date | datetime, overrides: Iterable[PriceOverride]) -> Optional[Price]:
+def price_on(model: str, moment: date | datetime, overrides: Iterable[PriceOverride],
+             deployments: Optional[Mapping[str, str]] = None) -> Optional[Price]:
     """The price of `model` at `moment` (a date: 00:00 UTC): an override covering its UTC day, else
-    genai-prices', else None."""
+    genai-prices', else None. A deployment name (a key of `deployments`) is priced as the model it
+    serves, unless an override names the deployment itself."""
     at = _as_moment(moment)
-    for override in overrides:
-        if override.covers(model, at.date()):
-            return Price(
-                input_usd_per_mtok=override.input_usd_per_mtok,
-                output_usd_per_mtok=override.output_usd_per_mtok,
-                price_source=OVERRIDE_SOURCE,
-                priced_as=override.model,
-                note=override.note,
-            )
-    return genai_price(model, at)
+    overrides = list(overrides)
+    served = (deployments or {}).get(model)
+    for name in (model, served) if served else (model,):
+        for override in overrides:
+            if override.covers(name, at.date()):
+                return Price(
+                    input_usd_per_mtok=override.input_usd_per_mtok,
+                    output_usd_per_mtok=override.output_usd_per_mtok,
+                    price_source=OVERRIDE_SOURCE,
+                    priced_as=override.model,
+                    note=override.note if name == model else _join(f"deployment of {served}", override.note),
+                )
+    if served is None:
+        return genai_price(model, at)
+    price = genai_price(served, at)
+    if price is None:
+        return None
+    return replace(price, note=_join(f"deployment of {served}", price.note))
+
+
+def _join(*notes: Optional[str]) -> str:
+    return "; ".join(n for n in notes if n)
 
 
 def _utc_time_of_day(value: time) -> time:
@@ -270,7 +315,8 @@ def day_breakpoints(model: str, day: date) -> List[datetime]:
     return sorted(points)
 
 
-def price_intervals(pairs: Iterable[Tuple[str, date]], overrides: Sequence[PriceOverride]) -> List[PriceInterval]:
+def price_intervals(pairs: Iterable[Tuple[str, date]], overrides: Sequence[PriceOverride],
+                    deployments: Optional[Mapping[str, str]] = None) -> List[PriceInterval]:
     """The price of every model over every day given, as intervals that do not overlap.
 
     Each day is cut at its breakpoints; each piece gets the price at its first instant (None when
@@ -279,13 +325,16 @@ def price_intervals(pairs: Iterable[Tuple[str, date]], overrides: Sequence[Price
     Args:
         pairs: (model, UTC day) pairs, e.g. every pair present in the runs.
         overrides: the overrides, which win over genai-prices on the days they cover.
+        deployments: deployment name -> the model it serves (seeds/deployments.csv); an unmapped
+            deployment name is looked up as it is, and usually has no price.
     """
+    deployments = deployments or {}
     out: List[PriceInterval] = []
     for model, day in sorted(set(pairs)):
-        points = day_breakpoints(model, day)
+        points = day_breakpoints(deployments.get(model, model), day)
         ends = points[1:] + [datetime.combine(day + timedelta(days=1), time(0, 0), tzinfo=UTC)]
         for starts_at, ends_at in zip(points, ends):
-            price = price_on(model, starts_at, overrides)
+            price = price_on(model, starts_at, overrides, deployments)
             last = out[-1] if out else None
             if last is not None and last.model == model and last.ends_at == starts_at and last.price == price:
                 out[-1] = PriceInterval(model, last.starts_at, ends_at, price)

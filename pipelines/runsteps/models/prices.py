@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import dlt
 
@@ -32,10 +32,11 @@ from runsteps.models.price_lookup import (
     PriceOverride,
     override_matches,
     price_intervals,
+    read_deployments,
     read_price_overrides,
     similar_models,
 )
-from runsteps.models.project import MODELS_SCHEMA, PRICE_OVERRIDES_FILE, resolve_sql_dir
+from runsteps.models.project import DEPLOYMENTS_FILE, MODELS_SCHEMA, PRICE_OVERRIDES_FILE, resolve_sql_dir
 from runsteps.models.transpile import Target, render_statement
 
 logger = logging.getLogger(__name__)
@@ -64,17 +65,23 @@ _OVERRIDE_COLUMNS: Sequence[Tuple[str, str]] = (
     ("output_usd_per_mtok", "DOUBLE"),
     ("note", "VARCHAR"),
 )
+_DEPLOYMENT_COLUMNS: Sequence[Tuple[str, str]] = (("deployment", "VARCHAR"), ("model", "VARCHAR"))
+DEPLOYMENTS_TABLE = "deployments"
+# The raw tables holding priced usage: Assistants runs and Responses responses (either may be
+# absent: it then reads as an empty relation).
+RUN_TABLES = ("runs", "responses")
+_RUNS_OF_BOTH_APIS = "(SELECT model, created_at FROM assistants.runs UNION ALL SELECT model, created_at FROM assistants.responses)"
 # One aggregate over the raw runs, so the snapshot stays cheap on millions of rows. The day is the
 # UTC date of the run's creation, the same expression the models use.
-_MODEL_DAYS_SQL = """
+_MODEL_DAYS_SQL = f"""
 SELECT model, CAST(created_at AT TIME ZONE 'UTC' AS DATE) AS price_date
-FROM assistants.runs
+FROM {_RUNS_OF_BOTH_APIS} AS r
 WHERE model IS NOT NULL AND created_at IS NOT NULL
 GROUP BY model, CAST(created_at AT TIME ZONE 'UTC' AS DATE)
 """
 # Runs whose model and moment no interval covers: prices were not refreshed since they were loaded.
 _UNCOVERED_SQL = f"""
-SELECT count(*) FROM assistants.runs AS r
+SELECT count(*) FROM {_RUNS_OF_BOTH_APIS} AS r
 WHERE r.model IS NOT NULL AND r.created_at IS NOT NULL
 AND NOT EXISTS (
     SELECT 1 FROM {MODELS_SCHEMA}.{TABLE} AS p
@@ -144,8 +151,8 @@ def _as_date(value: Any) -> date:
 
 
 def model_days(client: Any, target: Target) -> List[Tuple[str, date]]:
-    """Every (model, UTC day) present in the raw runs, sorted."""
-    if "runs" in target.missing_sources:
+    """Every (model, UTC day) present in the raw runs and responses, sorted."""
+    if all(t in target.missing_sources for t in RUN_TABLES):
         return []
     rows = fetch_all(client, render_statement(_MODEL_DAYS_SQL, target))
     return sorted((str(model), _as_date(day)) for model, day in rows)
@@ -211,6 +218,21 @@ def write_overrides(client: Any, target: Target, overrides: Sequence[PriceOverri
     _replace_rows(client, target, OVERRIDES_TABLE, _OVERRIDE_COLUMNS, rows, recreate=recreate)
 
 
+def write_deployments(client: Any, target: Target, deployments: Mapping[str, str], *, recreate: bool) -> None:
+    """Replaces `deployments` with the deployment -> model mapping a build used."""
+    rows = sorted(deployments.items())
+    _replace_rows(client, target, DEPLOYMENTS_TABLE, _DEPLOYMENT_COLUMNS, rows, recreate=recreate)
+
+
+def stored_deployments(client: Any, target: Target) -> Dict[str, str]:
+    """The deployment mapping the last build stored (none when it stored none)."""
+    if DEPLOYMENTS_TABLE not in existing_tables(client, target.models_schema):
+        return {}
+    rows = fetch_all(client, render_statement(
+        f"SELECT deployment, model FROM {MODELS_SCHEMA}.{DEPLOYMENTS_TABLE} ORDER BY deployment", target))
+    return {str(d): str(m) for d, m in rows}
+
+
 def stored_overrides(client: Any, target: Target) -> List[PriceOverride]:
     """The overrides the last build stored (none when it stored none)."""
     if OVERRIDES_TABLE not in existing_tables(client, target.models_schema):
@@ -232,18 +254,21 @@ def unmatched_overrides(overrides: Sequence[PriceOverride], pairs: Sequence[Tupl
 
 
 def snapshot_prices(
-    client: Any, target: Target, overrides: Sequence[PriceOverride], *, recreate: bool = False
+    client: Any, target: Target, overrides: Sequence[PriceOverride], *, recreate: bool = False,
+    deployments: Optional[Mapping[str, str]] = None,
 ) -> PriceSnapshot:
-    """Looks up the price of every model over every day of the runs and writes `model_prices`
-    and `price_overrides`.
+    """Looks up the price of every model over every day of the runs and writes `model_prices`,
+    `price_overrides` and `deployments` (a deployment name is priced as the model it serves).
 
     The caller owns the client and the transaction; `refresh_model_prices` is the public entry.
     """
     started = time.perf_counter()
     pairs = model_days(client, target)
-    intervals = price_intervals(pairs, overrides)
+    deployments = dict(deployments or {})
+    intervals = price_intervals(pairs, overrides, deployments)
     write_snapshot(client, target, intervals, recreate=recreate)
     write_overrides(client, target, overrides, recreate=recreate)
+    write_deployments(client, target, deployments, recreate=recreate)
     return PriceSnapshot(intervals, unmatched_overrides(overrides, pairs), time.perf_counter() - started)
 
 
@@ -252,12 +277,18 @@ def default_overrides_path(sql_dir: Optional[Path] = None) -> Path:
     return resolve_sql_dir(sql_dir) / PRICE_OVERRIDES_FILE
 
 
+def default_deployments_path(sql_dir: Optional[Path] = None) -> Path:
+    """`seeds/deployments.csv` of the SQL folder (the shipped one by default)."""
+    return resolve_sql_dir(sql_dir) / DEPLOYMENTS_FILE
+
+
 def refresh_model_prices(
     pipeline: dlt.Pipeline,
     *,
     sql_dir: Optional[Path] = None,
     price_overrides: Optional[Path] = None,
     schema: str = MODELS_SCHEMA,
+    deployments: Optional[Path] = None,
 ) -> PriceSnapshot:
     """Rewrites `<schema>.model_prices` for every model and day present in the pipeline's runs.
 
@@ -269,22 +300,24 @@ def refresh_model_prices(
         sql_dir: the SQL folder whose `seeds/price_overrides.csv` to use; the shipped one by default.
         price_overrides: an overrides CSV to use instead of the SQL folder's.
         schema: the models schema.
+        deployments: a deployments CSV to use instead of the SQL folder's `seeds/deployments.csv`.
 
     Returns:
         The intervals written, with or without a price, and the overrides that price no run.
     """
     overrides_path = Path(price_overrides) if price_overrides is not None else default_overrides_path(sql_dir)
     overrides = read_price_overrides(overrides_path)
+    mapping = read_deployments(Path(deployments) if deployments is not None else default_deployments_path(sql_dir))
     with pipeline.sql_client() as client:
-        target = target_for(client, models_schema=schema, sources=("runs",))
+        target = target_for(client, models_schema=schema, sources=RUN_TABLES)
         with client.begin_transaction():
-            return snapshot_prices(client, target, overrides)
+            return snapshot_prices(client, target, overrides, deployments=mapping)
 
 
 def uncovered_runs(client: Any, target: Target) -> int:
     """Runs whose (model, created_at) no `model_prices` interval covers: loaded after the last
     snapshot. 0 when there are no runs."""
-    if "runs" in target.missing_sources:
+    if all(t in target.missing_sources for t in RUN_TABLES):
         return 0
     (count,) = fetch_all(client, render_statement(_UNCOVERED_SQL, target))[0]
     return int(count)
@@ -303,7 +336,7 @@ def ensure_model_prices(pipeline: dlt.Pipeline, *, schema: str = MODELS_SCHEMA) 
         caller says so).
     """
     with pipeline.sql_client() as client:
-        target = target_for(client, models_schema=schema, sources=("runs",))
+        target = target_for(client, models_schema=schema, sources=RUN_TABLES)
         if TABLE not in existing_tables(client, schema):
             return None
         missing = uncovered_runs(client, target)
@@ -311,4 +344,5 @@ def ensure_model_prices(pipeline: dlt.Pipeline, *, schema: str = MODELS_SCHEMA) 
             return None
         logger.info("%d runs have no price interval yet (loaded after the last models build): refreshing prices", missing)
         with client.begin_transaction():
-            return snapshot_prices(client, target, stored_overrides(client, target))
+            return snapshot_prices(client, target, stored_overrides(client, target),
+                                   deployments=stored_deployments(client, target))

@@ -20,6 +20,7 @@ MODELS_SCHEMA = "analytics"
 LAYERS = ("staging", "intermediate", "marts")
 TESTS_FOLDER = "tests"
 PRICE_OVERRIDES_FILE = Path("seeds") / "price_overrides.csv"
+DEPLOYMENTS_FILE = Path("seeds") / "deployments.csv"
 
 
 @dataclass(frozen=True)

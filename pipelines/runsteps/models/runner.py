@@ -24,8 +24,15 @@ import dlt
 
 from runsteps.models.dependencies import ParsedFile, build_order, parse_files
 from runsteps.models.destination import target_for
-from runsteps.models.price_lookup import read_price_overrides
-from runsteps.models.prices import PriceSnapshot, UnmatchedOverride, default_overrides_path, snapshot_prices
+from runsteps.models.price_lookup import read_deployments, read_price_overrides
+from runsteps.models.prices import (
+    RUN_TABLES,
+    PriceSnapshot,
+    UnmatchedOverride,
+    default_deployments_path,
+    default_overrides_path,
+    snapshot_prices,
+)
 from runsteps.models.project import MODELS_SCHEMA, load_models, resolve_sql_dir
 from runsteps.models.transpile import Target, render_create_view, render_statement
 
@@ -104,6 +111,7 @@ def build_models(
     *,
     schema: str = MODELS_SCHEMA,
     price_overrides: Optional[Path] = None,
+    deployments: Optional[Path] = None,
 ) -> BuildResult:
     """Builds every model of `sql_dir` as a view in `schema` on the pipeline's destination.
 
@@ -113,6 +121,8 @@ def build_models(
         schema: the schema for the views and `model_prices` (created when missing).
         price_overrides: an overrides CSV to use instead of the SQL folder's
             `seeds/price_overrides.csv`.
+        deployments: a deployments CSV (`deployment,model`) to use instead of the SQL folder's
+            `seeds/deployments.csv`: Foundry and Azure report deployment names, priced as their model.
 
     Returns:
         The models built in order with their timings, and the price snapshot.
@@ -127,7 +137,8 @@ def build_models(
     models = ordered_models(folder)
     overrides_path = Path(price_overrides) if price_overrides is not None else default_overrides_path(folder)
     overrides = read_price_overrides(overrides_path)
-    sources = sorted({"runs"} | {s for m in models for s in m.sources})
+    mapping = read_deployments(Path(deployments) if deployments is not None else default_deployments_path(folder))
+    sources = sorted(set(RUN_TABLES) | {s for m in models for s in m.sources})
 
     timings: List[ModelTiming] = []
     with pipeline.sql_client() as client:
@@ -139,7 +150,7 @@ def build_models(
         with client.begin_transaction():
             client.execute_sql(render_statement(f"CREATE SCHEMA IF NOT EXISTS {MODELS_SCHEMA}", target))
             _drop_views(client, models, target)
-            prices = snapshot_prices(client, target, overrides, recreate=True)
+            prices = snapshot_prices(client, target, overrides, recreate=True, deployments=mapping)
             for model in models:
                 model_started = time.perf_counter()
                 client.execute_sql(render_create_view(model.name, model.expression, target))

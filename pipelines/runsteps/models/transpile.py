@@ -12,7 +12,8 @@ from typing import AbstractSet
 import sqlglot
 from sqlglot import exp
 
-from openai_assistants.settings import TABLES
+from openai_assistants.settings import TABLES as ASSISTANTS_TABLES
+from openai_responses.settings import TABLES as RESPONSES_TABLES
 from runsteps.models.dependencies import AUTHORING_DIALECT
 from runsteps.models.project import MODELS_SCHEMA, SOURCE_SCHEMA
 
@@ -25,6 +26,11 @@ _DUCKDB_TYPES = {
     "json": "JSON",
     "timestamp": "TIMESTAMPTZ",
 }
+
+
+# Both sources load into one dataset; their contracts say what an absent raw table would hold.
+# `load_issues` is the same table in both (a source test keeps it equal).
+SOURCE_TABLES = {**RESPONSES_TABLES, **ASSISTANTS_TABLES}
 
 
 @dataclass(frozen=True)
@@ -46,8 +52,10 @@ class Target:
 
 
 def empty_source(table: str) -> exp.Select:
-    """An empty relation with the columns and types `settings.TABLES` promises for `table`."""
-    columns = TABLES[table]["columns"]
+    """An empty relation with the columns and types either source's `settings.TABLES` promises for
+    `table` (a warehouse that loaded only the Assistants API has no responses tables, and the other
+    way round)."""
+    columns = SOURCE_TABLES[table]["columns"]
     projections = [
         exp.cast(exp.null(), _DUCKDB_TYPES[spec["data_type"]], dialect=AUTHORING_DIALECT).as_(name)
         for name, spec in columns.items()

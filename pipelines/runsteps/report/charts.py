@@ -1,4 +1,4 @@
-"""The report's four charts, built from `ReportData` with the primitives of `svg.py`.
+"""The report's five charts, built from `ReportData` with the primitives of `svg.py`.
 
 Each function returns a `Chart`: the SVG, its HTML legend, and a note for what the chart cannot
 show (such as usage of models without a price).
@@ -66,6 +66,28 @@ def daily_cost_by_model(days: Sequence[date], usage: Sequence[UsageRow], colours
         listed = ", ".join(f"{m} ({fmt.compact(t)} tokens)" for m, t in sorted(unpriced.items(), key=lambda kv: -kv[1]))
         note = f"Not in this chart for want of a price: {listed}."
     return Chart(svg, legend(items), note)
+
+
+# The two APIs, in the order of the migration (Assistants first), with fixed colours.
+APIS: Tuple[Tuple[str, str, str], ...] = (("assistants", "Assistants API (list-price estimate)", "#4269d0"),
+                                          ("responses", "Responses API (with cache discounts)", "#efb118"))
+
+
+def daily_cost_by_api(days: Sequence[date], usage: Sequence[UsageRow], width: int = 1080) -> Chart:
+    """Stacked columns: each day's cost split by API, one continuous history across a migration
+    from the Assistants API to the Responses API (every day of the window, $0 where none)."""
+    index = {d: i for i, d in enumerate(days)}
+    by_api: Dict[str, List[float]] = {api: [0.0] * len(days) for api, _, _ in APIS}
+    for u in usage:
+        if u.run_date in index and u.cost_usd is not None:
+            by_api.setdefault(u.api or "assistants", [0.0] * len(days))[index[u.run_date]] += u.cost_usd
+    names = {api: (label, colour) for api, label, colour in APIS}
+    series = [Series(names.get(api, (api, OTHER))[0], names.get(api, (api, OTHER))[1], values)
+              for api, values in by_api.items() if sum(values) > 0]
+    svg = stacked_columns(days, series, label="Daily cost by API (USD)", y_title="Cost (USD)",
+                          value_format=fmt.money, tick_format=fmt.money_short, width=width)
+    items = [(s.name, s.colour, fmt.money(sum(v or 0 for v in s.values))) for s in series]
+    return Chart(svg, legend(items))
 
 
 def cost_by_assistant(usage: Sequence[UsageRow], colours: Dict[str, str], top: int = TOP_ASSISTANTS,
@@ -202,6 +224,7 @@ def all_charts(data: ReportData) -> Dict[str, Chart]:
     colours = model_colours(data.models)
     return {
         "daily_cost": daily_cost_by_model(days, data.usage, colours),
+        "daily_cost_by_api": daily_cost_by_api(days, data.usage),
         "by_assistant": cost_by_assistant(data.usage, colours),
         "failures": failure_rate_by_code(days, data.failures, data.error_codes),
         "tools": tool_calls_by_type(data.tools),

@@ -20,6 +20,7 @@ import math
 from dataclasses import asdict, dataclass
 from typing import Any, Dict, Iterable, List, Optional
 
+from . import fmt
 from .periods import HEADLINE_PERIODS, Anchor, Period
 from .queries import FailureRow, UsageRow
 
@@ -66,6 +67,20 @@ class Totals:
         if not self.cost_usd:
             return None
         return self.list_price_estimate_cost_usd / self.cost_usd
+
+
+def cost_kind_text(share: Optional[float]) -> str:
+    """Which share of a cost is which kind of figure, e.g. `60% list-price estimate (Assistants,
+    no cache discounts), 40% with cache discounts (Responses)`; "" without cost."""
+    if share is None:
+        return ""
+    estimate = f"{fmt.pct(share, 0)} list-price estimate (Assistants, no cache discounts)"
+    discounted = f"{fmt.pct(1 - share, 0)} with cache discounts (Responses)"
+    if share > 0.9995:
+        return estimate
+    if share < 0.0005:
+        return discounted
+    return f"{estimate}, {discounted}"
 
 
 @dataclass(frozen=True)

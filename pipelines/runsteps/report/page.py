@@ -12,7 +12,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 from . import fmt
 from .charts import Chart, all_charts, top_functions
 from .data import ReportData
-from .figures import Headline, Totals, change
+from .figures import Headline, Totals, change, cost_kind_text
 from .palette import OTHER, model_colours
 from .svg import FONT, esc, sparkline
 from .summary import STALE_LOAD_HOURS, stale_load_hours
@@ -147,17 +147,13 @@ def headline_card(h: Headline, daily_cost: List[float]) -> str:
 
 COST_KIND_TIP = ("The Assistants API reports no cached-token detail, so every input token is priced at the full "
                  "list input rate: the figure is a list-price estimate without cache discounts, an upper bound "
-                 "of what was billed, not an invoice.")
+                 "of what was billed, not an invoice. The Responses API reports cached input tokens, priced at "
+                 "the list cache-read rate: a list price with cache discounts.")
 
 
 def cost_kind(t: Totals) -> str:
-    """Which share of the cost is which kind of figure: `100% list-price estimate (no cache discounts)`."""
-    share = t.list_price_estimate_share
-    if share is None:
-        return ""
-    rest = 1 - share
-    text = f"{fmt.pct(share, 0)} list-price estimate (no cache discounts)"
-    return text + (f", {fmt.pct(rest, 0)} list price with cache discounts" if rest > 0.0005 else "")
+    """Which share of the cost is which kind of figure (see `figures.cost_kind_text`)."""
+    return cost_kind_text(t.list_price_estimate_share)
 
 
 def partial_day_card(data: ReportData) -> str:
@@ -369,6 +365,7 @@ generated {esc(fmt.timestamp(data.anchor.now))}</p>
 <p class="sub">{esc(fmt.money(totals.cost_usd) if totals.cost_usd is not None else 'unpriced')} over {esc(window_text)};
 hover a bar for the exact amount.</p>
 {charts['daily_cost'].html()}
+{charts['daily_cost_by_api'].html()}
 </section>
 <section class="grid2">
 <div class="card" id="by-assistant"><h2>Cost by assistant</h2>

@@ -29,10 +29,10 @@ from .warehouse import Row, Warehouse
 
 @dataclass(frozen=True)
 class UsageRow:
-    """One row of `rpt_daily_usage` (summed over APIs): a day, an assistant, a model.
+    """One row of `rpt_daily_usage`: a day, an assistant, a model, an API.
 
     Attributes:
-        run_date, assistant_id, model: the grain.
+        run_date, assistant_id, model, api: the grain (api: `assistants` or `responses`).
         runs: runs created that day; terminal_runs: those that ended.
         input_tokens, output_tokens, total_tokens: the runs' own usage.
         cost_usd: priced cost; None when unpriced or without usage yet.
@@ -52,6 +52,7 @@ class UsageRow:
     cost_usd: Optional[float]
     unpriced_total_tokens: int
     list_price_estimate_cost_usd: Optional[float] = None
+    api: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -111,19 +112,19 @@ def last_run_day(wh: Warehouse) -> Optional[date]:
 def usage(wh: Warehouse, period: Period) -> List[UsageRow]:
     """`rpt_daily_usage` rows in the period."""
     rows = wh.rows(f"""
-        select run_date, assistant_id, model, sum(runs) as runs, sum(terminal_runs) as terminal_runs,
+        select run_date, api, assistant_id, model, sum(runs) as runs, sum(terminal_runs) as terminal_runs,
                sum(input_tokens) as input_tokens, sum(output_tokens) as output_tokens,
                sum(total_tokens) as total_tokens, sum(cost_usd) as cost_usd,
                sum(unpriced_total_tokens) as unpriced_total_tokens,
                sum(list_price_estimate_cost_usd) as list_price_estimate_cost_usd
         from {wh.name('rpt_daily_usage')}
         where {in_period(period)}
-        group by run_date, assistant_id, model
+        group by run_date, api, assistant_id, model
     """)
     return [UsageRow(day_of(r["run_date"]), r["assistant_id"], r["model"], integer(r["runs"]),
                      integer(r["terminal_runs"]), integer(r["input_tokens"]), integer(r["output_tokens"]),
                      integer(r["total_tokens"]), number(r["cost_usd"]), integer(r["unpriced_total_tokens"]),
-                     number(r["list_price_estimate_cost_usd"]))
+                     number(r["list_price_estimate_cost_usd"]), r["api"])
             for r in rows]
 
 

@@ -26,7 +26,7 @@ from typing import Dict, List, Optional
 
 from . import fmt
 from .data import ReportData
-from .figures import Headline, Totals, change
+from .figures import Headline, Totals, change, cost_kind_text
 from .periods import as_utc
 
 # The width of the line titles, so that the figures line up.
@@ -99,10 +99,10 @@ def _cost_kind(data: ReportData) -> str:
     share = t.list_price_estimate_share
     if share is None:
         return ""
-    text = f"{fmt.pct(share, 0)} list-price estimate (no cache discounts)"
+    text = cost_kind_text(share)
     if share > 0.9995:
         return text + ": Assistants API usage has no cached-token detail, so all input is at the full rate"
-    return text + f", {fmt.pct(1 - share, 0)} list price with cache discounts"
+    return text
 
 
 def _top_assistants(data: ReportData, n: int = 3) -> str:
