@@ -49,7 +49,7 @@ def world_census(spec: WorldSpec, expected: Optional[Dict[str, Any]] = None) -> 
     from runsteps.emulator.world import World
 
     world = World(seed=spec.seed, threads=spec.threads, runs_per_thread=spec.runs_per_thread,
-                  steps_per_run=spec.steps_per_run, flavour=spec.flavour)
+                  steps_per_run=spec.steps_per_run, flavour=spec.flavour, activity=spec.activity)
     per: Dict[str, Tuple[int, int, int]] = {}
     order = world.thread_ids()
     for tid in order:

@@ -42,9 +42,12 @@ class WorldSpec:
     steps_per_run: float = 6
     seed: int = 7
     flavour: str = "openai"
+    activity: float = 0.05  # the emulator's default: share of threads with a new run per hour of clock
 
     def describe(self) -> str:
-        return f"{self.name} ({self.threads} threads × ~{self.runs_per_thread:g} runs × ~{self.steps_per_run:g} steps, seed {self.seed})"
+        busy = f", activity {self.activity:g}/h" if self.activity != 0.05 else ""
+        return (f"{self.name} ({self.threads} threads × ~{self.runs_per_thread:g} runs × ~{self.steps_per_run:g} steps, "
+                f"seed {self.seed}{busy})")
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,8 @@ def emulator_flags(spec: WorldSpec, traffic: Traffic, port: int) -> List[str]:
     flags = ["--host", HOST, "--port", str(port), "--seed", str(spec.seed), "--threads", str(spec.threads),
              "--runs-per-thread", f"{spec.runs_per_thread:g}", "--steps-per-run", f"{spec.steps_per_run:g}",
              "--flavour", spec.flavour, "--api-key", API_KEY]
+    if spec.activity != 0.05:
+        flags += ["--activity", f"{spec.activity:g}"]
     if traffic.latency_ms:
         flags += ["--latency-ms", f"{traffic.latency_ms:g}"]
     if traffic.jitter_ms:

@@ -21,6 +21,7 @@ SCENARIO_TITLES = {
     "S3": "S3 CPU-bound",
     "S4": "S4 incremental",
     "S5": "S5 memory",
+    "S8": "S8 history at scale",
 }
 
 
@@ -224,6 +225,11 @@ def targets_table(samples: Sequence[Sample], facts: Dict[str, Any]) -> Tuple[str
         else:
             add("models build on the S5 world", "failed", "< 5 s (1M steps)", False,
                 models["runs"][0].get("error", ""))
+    if facts.get("S8"):
+        from .s8 import targets as s8_targets
+
+        for what, measured, target, ok, how in s8_targets(list(samples), facts["S8"]):
+            add(what, measured, target, ok, how)
     lines = ["| target | measured | goal | verdict | how |", "|---|---|---|---|---|"]
     for r in rows:
         lines.append(f"| {r['what']} | {r['measured']} | {r['target']} | {_verdict(r['ok'])} | {r['how']} |")
@@ -271,11 +277,36 @@ def render(samples: Sequence[Sample], facts: Dict[str, Any], mach: Dict[str, Any
           if plan.get("name") == "quick" else []),
         targets,
         "",
+        *(_s8_section(samples, facts) if facts.get("S8") else []),
         "## All runs (medians)",
         "",
         results_table(samples),
         "",
     ])
+
+
+def _s8_section(samples: Sequence[Sample], facts: Dict[str, Any]) -> List[str]:
+    from .s8 import table
+
+    s8 = facts["S8"]
+    grown = [f"- **{name}**: {w['steps']:,} steps ({w['first_load_steps']:,} from the real first load, the rest "
+             f"SQL copies), {sum(w['rows_added'].values()):,} rows added in {w['grow_s']:.0f}s"
+             + (f", {w['disk_bytes'] / 1e9:.2f} GB" if w.get("disk_bytes") else "")
+             for name, w in s8.get("warehouses", {}).items()]
+    remerge = s8.get("remerge")
+    return [
+        "## S8 history at scale (medians)",
+        "",
+        f"World: {s8['world']}; the incremental load runs after the clock moved {s8['advance_h']:g} h. "
+        f"Load step = dlt's `load` step (copy into staging, the merges, state and schema rows); "
+        f"state row = the `_dlt_pipeline_state` row that load wrote (all columns as text).",
+        "",
+        *grown,
+        *([f"- **re-merge**: {remerge['export']}"] if remerge else []),
+        "",
+        table(list(samples), s8),
+        "",
+    ]
 
 
 def write(out_dir: Path, samples: Sequence[Sample], facts: Dict[str, Any], mach: Dict[str, Any],

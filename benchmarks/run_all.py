@@ -7,12 +7,14 @@ was taken on, to benchmarks/results/latest.md (raw samples in latest.json). See 
     .venv/bin/python benchmarks/run_all.py --quick            # a small smoke run, a few minutes
     .venv/bin/python benchmarks/run_all.py                    # the full run, ~40 minutes
     .venv/bin/python benchmarks/run_all.py --scenarios S1,S3 --repeat 5
+    .venv/bin/python benchmarks/run_all.py --s8-only                   # S8 alone (history at scale)
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import shutil
 import sys
 import tempfile
@@ -26,7 +28,7 @@ if str(REPO) not in sys.path:
 from benchmarks import report  # noqa: E402
 from benchmarks.scenarios import FULL, QUICK, Bench  # noqa: E402
 
-ORDER = ("S3", "S1", "S2", "S4", "S5")
+ORDER = ("S3", "S1", "S2", "S4", "S5", "S8")
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -34,7 +36,16 @@ def parse_args(argv=None) -> argparse.Namespace:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small worlds, one repeat: a smoke run of a few minutes")
     parser.add_argument("--scenarios", default=",".join(ORDER),
-                        help="comma-separated subset of S1,S2,S3,S4,S5 (S5 includes the models build); default all")
+                        help="comma-separated subset of S1,S2,S3,S4,S5,S8 (S5 includes the models build); default all")
+    parser.add_argument("--s8-only", action="store_true", help="run S8 (history at scale) alone: --scenarios S8")
+    parser.add_argument("--postgres-dsn", default=os.environ.get("RUNSTEPS_BENCH_POSTGRES_DSN")
+                        or os.environ.get("RUNSTEPS_TEST_POSTGRES_DSN"),
+                        help="a PostgreSQL server for S8 (it creates and drops databases s8_*; needs CREATEDB); "
+                             "default $RUNSTEPS_BENCH_POSTGRES_DSN, else $RUNSTEPS_TEST_POSTGRES_DSN; none: DuckDB only")
+    parser.add_argument("--s8-sizes", help="S8 DuckDB warehouse sizes in steps, smallest first (default 100k,10M)")
+    parser.add_argument("--s8-postgres-sizes", help="S8 PostgreSQL warehouse sizes (default 100k,10M; '' for none)")
+    parser.add_argument("--s8-repeat", type=int, help="repeats of each S8 incremental load (default 3 full, 1 quick)")
+    parser.add_argument("--s8-timeout", type=float, help="seconds before an S8 load is killed (default 1800)")
     parser.add_argument("--repeat", type=int, help="repeats of each runsteps measurement (default: 3 full, 1 quick)")
     parser.add_argument("--baseline-repeat", type=int,
                         help="repeats of each baseline measurement (default 1: the SDK loop alone takes minutes)")
@@ -49,6 +60,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--render", type=Path, metavar="JSON",
                         help="only re-render the table from a saved latest.json (no measurement)")
     args = parser.parse_args(argv)
+    if args.s8_only:
+        args.scenarios = "S8"
     wanted = [s.strip().upper() for s in args.scenarios.split(",") if s.strip()]
     bad = [s for s in wanted if s not in ORDER]
     if bad:
@@ -85,6 +98,17 @@ def main(argv=None) -> int:
         changes["concurrency"] = args.concurrency
     if args.no_s3_baselines:
         changes["s3_baselines"] = False
+    from benchmarks.history import parse_size
+
+    if args.s8_sizes:
+        changes["s8_sizes"] = tuple(parse_size(x) for x in args.s8_sizes.split(",") if x.strip())
+    if args.s8_postgres_sizes is not None:
+        changes["s8_pg_sizes"] = tuple(parse_size(x) for x in args.s8_postgres_sizes.split(",") if x.strip())
+    if args.s8_repeat:
+        changes["s8_repeat"] = args.s8_repeat
+    if args.s8_timeout:
+        changes["s8_timeout_s"] = args.s8_timeout
+    changes["postgres_dsn"] = args.postgres_dsn or None
     plan = dataclasses.replace(plan, **changes)
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="runsteps-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
@@ -107,8 +131,9 @@ def main(argv=None) -> int:
         interrupted = True
         print("interrupted: reporting what was measured so far", flush=True)
     elapsed = time.perf_counter() - started
-    # A smoke run never overwrites the full run's results.
-    md = report.write(args.out, bench.samples, bench.facts, mach, elapsed, "latest-quick" if args.quick else "latest")
+    # A smoke run never overwrites the full run's results, nor does S8 alone.
+    stem = ("latest-quick" if args.quick else "latest") + ("-s8" if args.wanted == ["S8"] else "")
+    md = report.write(args.out, bench.samples, bench.facts, mach, elapsed, stem)
     print()
     print(md.read_text())
     print(f"written to {md} (raw samples in {md.with_suffix('.json')})")

@@ -14,7 +14,7 @@ import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Sequence
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from .census import Census, predict_incremental, snapshot_runs, world_census
 from .contenders import REPO, child_env, command_for, count_steps, last_json_line, runsteps_seconds
@@ -41,6 +41,16 @@ class Plan:
     advance_s: int = 3600
     s4_repeat: int = 1  # the request count is deterministic; one repeat costs a full first load
     s3_baselines: bool = True
+    # S8 (history at scale, see s8.py): a world with a short past and busy nights, a 22-hour advance
+    # (~10,000 new or finished runs), warehouse sizes in steps (the smallest is the reference)
+    s8_world: WorldSpec = WorldSpec("S8 nightly", threads=2000, runs_per_thread=2, steps_per_run=7, activity=0.2)
+    s8_advance_s: int = 22 * 3600
+    s8_sizes: Tuple[int, ...] = (100_000, 10_000_000)
+    s8_pg_sizes: Tuple[int, ...] = (100_000, 10_000_000)
+    s8_repeat: int = 3
+    s8_timeout_s: float = 1800.0
+    s8_remerge_threads: int = 1080  # `runsteps emulate --export --threads 1080`: ~100k steps
+    postgres_dsn: Optional[str] = None
 
 
 FULL = Plan(
@@ -68,6 +78,12 @@ QUICK = Plan(
     s2_threads=40,
     repeat=1,
     baseline_repeat=1,
+    s8_world=WorldSpec("S8 quick nightly", threads=200, runs_per_thread=2, steps_per_run=7, activity=0.2),
+    s8_sizes=(10_000, 1_000_000),
+    s8_pg_sizes=(10_000, 1_000_000),
+    s8_repeat=1,
+    s8_timeout_s=600.0,
+    s8_remerge_threads=110,
 )
 
 
@@ -344,6 +360,15 @@ class Bench:
             self.models(db, world)
         shutil.rmtree(rundir, ignore_errors=True)
 
+    def s8(self) -> None:
+        """History at scale: the same incremental load on a small and a huge warehouse (see s8.py)."""
+        from .s8 import S8Plan, run_s8
+
+        p = self.plan
+        run_s8(self, S8Plan(world=p.s8_world, advance_s=p.s8_advance_s, sizes=p.s8_sizes, pg_sizes=p.s8_pg_sizes,
+                            repeat=p.s8_repeat, timeout_s=p.s8_timeout_s, remerge_threads=p.s8_remerge_threads,
+                            postgres_dsn=p.postgres_dsn))
+
     def models(self, db: Path, world: str) -> None:
         self.log(f"models build on {world}")
         out = []
@@ -401,4 +426,6 @@ def _plan_dict(plan: Plan) -> Dict[str, Any]:
     d["big"] = plan.big.describe()
     d["s1_traffic"] = plan.s1_traffic.describe()
     d["s2_traffic"] = plan.s2_traffic.describe()
+    d["s8_world"] = plan.s8_world.describe()
+    d.pop("postgres_dsn", None)  # may hold a password
     return d
