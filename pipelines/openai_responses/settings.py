@@ -47,7 +47,16 @@ def _col(data_type: str, **extra: Any) -> Dict[str, Any]:
 
 TEXT, BIGINT, DOUBLE, BOOL, JSON = "text", "bigint", "double", "bool", "json"
 
-# table name -> {"columns": ..., "primary_key": ..., "merge_key": ..., "write_disposition": ...}
+def _replace_rows_of(key: str) -> Dict[str, Any]:
+    """A re-fetched parent replaces all of its rows: dlt deletes `key IN (the loaded rows' keys)`, a
+    hash semi-join, then inserts the loaded rows deduplicated on the primary key. Not a `merge_key`
+    beside the primary key: dlt would delete with `pk = pk OR key = key`, a nested loop over the whole
+    table (issue 13; the Assistants tables' comment in openai_assistants/settings.py has the numbers)."""
+    return {"disposition": "merge", "strategy": "delete-insert",
+            "destination_scope": f"{key} IN (SELECT {key} FROM {{staging_table}})"}
+
+
+# table name -> {"columns": ..., "primary_key": ..., "write_disposition": ...}
 TABLES: Dict[str, Dict[str, Any]] = {
     "conversations": {
         "write_disposition": "merge",
@@ -63,9 +72,8 @@ TABLES: Dict[str, Dict[str, Any]] = {
         },
     },
     "conversation_items": {
-        "write_disposition": "merge",
+        "write_disposition": _replace_rows_of("conversation_id"),
         "primary_key": ["conversation_id", "position"],
-        "merge_key": "conversation_id",
         "columns": {
             "conversation_id": _col(TEXT, nullable=False),
             "position": _col(BIGINT, nullable=False),
@@ -125,9 +133,8 @@ TABLES: Dict[str, Dict[str, Any]] = {
         },
     },
     "response_items": {
-        "write_disposition": "merge",
+        "write_disposition": _replace_rows_of("response_id"),
         "primary_key": ["response_id", "position"],
-        "merge_key": "response_id",
         "columns": {
             "response_id": _col(TEXT, nullable=False),
             "position": _col(BIGINT, nullable=False),
@@ -145,9 +152,8 @@ TABLES: Dict[str, Dict[str, Any]] = {
         },
     },
     "response_file_search_results": {
-        "write_disposition": "merge",
+        "write_disposition": _replace_rows_of("response_id"),
         "primary_key": ["response_id", "item_position", "position"],
-        "merge_key": "response_id",
         "columns": {
             "response_id": _col(TEXT, nullable=False),
             "item_position": _col(BIGINT, nullable=False),
@@ -161,9 +167,8 @@ TABLES: Dict[str, Dict[str, Any]] = {
         },
     },
     "response_code_interpreter_outputs": {
-        "write_disposition": "merge",
+        "write_disposition": _replace_rows_of("response_id"),
         "primary_key": ["response_id", "item_position", "position"],
-        "merge_key": "response_id",
         "columns": {
             "response_id": _col(TEXT, nullable=False),
             "item_position": _col(BIGINT, nullable=False),
