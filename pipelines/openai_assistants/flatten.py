@@ -7,10 +7,15 @@ JSON column instead of being dropped.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Dict, Iterable, List, Mapping, Optional
 
-import orjson
+from sourcekit.values import as_float as _float
+from sourcekit.values import as_int as _int
+from sourcekit.values import as_list as _list
+from sourcekit.values import as_map as _map
+from sourcekit.values import as_text as _text
+from sourcekit.values import json_value, to_timestamp
 
 Row = Dict[str, Any]
 Rows = Dict[str, List[Row]]
@@ -19,56 +24,6 @@ Rows = Dict[str, List[Row]]
 _COLUMN_TOOL_TYPES = frozenset({"function", "code_interpreter", "file_search"})
 # Foundry types whose payload (under a key named like the type) carries name/arguments/output.
 _NAMED_PAYLOAD_KEYS = ("name", "arguments", "output", "input")
-
-
-def to_timestamp(value: Any) -> Optional[datetime]:
-    """Unix seconds (int, float or numeric string) to an aware UTC datetime; anything else to None."""
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        return datetime.fromtimestamp(float(value), tz=timezone.utc)
-    except (TypeError, ValueError, OverflowError, OSError):
-        return None
-
-
-def _text(value: Any) -> Optional[str]:
-    """Keep strings as they are; serialise anything else (a dict output, a number) as JSON text."""
-    if value is None or isinstance(value, str):
-        return value
-    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
-
-
-def json_value(value: Any) -> Any:
-    """A value for a json column: objects and arrays as they are; a stray scalar wrapped, not lost."""
-    if value is None or isinstance(value, (dict, list)):
-        return value
-    return {"value": value}
-
-
-def _int(value: Any) -> Optional[int]:
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _float(value: Any) -> Optional[float]:
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _map(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
-
-
-def _list(value: Any) -> List[Any]:
-    return value if isinstance(value, list) else []
 
 
 def _usage(obj: Mapping[str, Any]) -> Row:

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from typing import Any, Dict
 
+from sourcekit.arrow import BIGINT, BOOL, DOUBLE, JSON, TEXT, replace_rows_of
+from sourcekit.arrow import column as _col
+from sourcekit.arrow import timestamp_column as _ts
 from sourcekit.config import ApiProfile
 
 # The dlt config section, named explicitly (dlt would otherwise take it from the module name).
@@ -35,30 +38,11 @@ API_PROFILES: Dict[str, ApiProfile] = {
 LISTS_THREADS = frozenset({"foundry"})
 
 
-def _ts() -> Dict[str, Any]:
-    return {"data_type": "timestamp", "timezone": True, "nullable": True}
-
-
-def _col(data_type: str, **extra: Any) -> Dict[str, Any]:
-    return {"data_type": data_type, "nullable": True, **extra}
-
-
-TEXT, BIGINT, DOUBLE, BOOL, JSON = "text", "bigint", "double", "bool", "json"
-
-# A re-fetched run replaces all of its rows in each table below it: dlt deletes the rows whose run_id
-# is among the loaded rows' (an uncorrelated IN, which DuckDB and PostgreSQL run as a hash semi-join:
-# one scan of the table plus the new rows), then inserts the loaded rows, deduplicated on the primary
-# key (which also absorbs a copy job repeated after a crash). This is dlt's `destination_scope`, not a
-# `merge_key`: with a primary key and a merge key dlt deletes `WHERE EXISTS (... pk = pk OR run_id =
-# run_id)`, and that OR makes both databases compare every row of the table with every loaded row
-# (issue 13: a re-load of 96k steps took 220 s instead of 12 s). `merge_key=False` on run_id clears
-# the merge key that databases loaded before this change keep in their stored schema (dlt keeps a
-# hint until it is told otherwise, and would warn about a merge key beside a destination scope).
-_REPLACE_RUN_ROWS = {
-    "disposition": "merge",
-    "strategy": "delete-insert",
-    "destination_scope": "run_id IN (SELECT run_id FROM {staging_table})",
-}
+# A re-fetched run replaces all of its rows in each table below it (`sourcekit.arrow.replace_rows_of`
+# says how, and why not a merge key). `merge_key=False` on run_id clears the merge key that databases
+# loaded before this change keep in their stored schema (dlt keeps a hint until it is told otherwise,
+# and would warn about a merge key beside a destination scope).
+_REPLACE_RUN_ROWS = replace_rows_of("run_id")
 
 # table name -> {"columns": ..., "primary_key": ..., "merge_key": ..., "write_disposition": ...}
 TABLES: Dict[str, Dict[str, Any]] = {

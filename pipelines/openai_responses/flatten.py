@@ -7,10 +7,16 @@ columns of its own is kept whole in `details` JSON, never dropped.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Dict, List, Mapping, Optional
 
-import orjson
+from sourcekit.values import as_bool as _bool
+from sourcekit.values import as_float as _float
+from sourcekit.values import as_int as _int
+from sourcekit.values import as_list as _list
+from sourcekit.values import as_map as _map
+from sourcekit.values import as_text as text
+from sourcekit.values import json_value, to_timestamp
 
 Row = Dict[str, Any]
 Rows = Dict[str, List[Row]]
@@ -27,60 +33,6 @@ _RESPONSE_COLUMNS = frozenset({
     "tools", "instructions", "reasoning", "truncation", "prompt_cache_key", "safety_identifier", "metadata",
     "output", "tool_usage",
 })
-
-
-def to_timestamp(value: Any) -> Optional[datetime]:
-    """Unix seconds (int, float or numeric string) to an aware UTC datetime; anything else to None."""
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        return datetime.fromtimestamp(float(value), tz=timezone.utc)
-    except (TypeError, ValueError, OverflowError, OSError):
-        return None
-
-
-def text(value: Any) -> Optional[str]:
-    """Strings as they are; anything else (an object, a list, a number) as JSON text."""
-    if value is None or isinstance(value, str):
-        return value
-    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
-
-
-def json_value(value: Any) -> Any:
-    """A value for a json column: objects and arrays as they are; a stray scalar wrapped, not lost."""
-    if value is None or isinstance(value, (dict, list)):
-        return value
-    return {"value": value}
-
-
-def _int(value: Any) -> Optional[int]:
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _float(value: Any) -> Optional[float]:
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _bool(value: Any) -> Optional[bool]:
-    return value if isinstance(value, bool) else None
-
-
-def _map(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
-
-
-def _list(value: Any) -> List[Any]:
-    return value if isinstance(value, list) else []
 
 
 def _str(value: Any) -> Optional[str]:

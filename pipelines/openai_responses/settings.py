@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from typing import Any, Dict
 
+from sourcekit.arrow import BIGINT, BOOL, DOUBLE, JSON, TEXT, replace_rows_of
+from sourcekit.arrow import column as _col
+from sourcekit.arrow import timestamp_column as _ts
 from sourcekit.config import ApiProfile
 
 # The dlt config section, named explicitly (dlt would otherwise take it from the module name).
@@ -37,25 +40,6 @@ API_PROFILES: Dict[str, ApiProfile] = {
 LISTS_RESPONSES = frozenset({"foundry"})
 
 
-def _ts() -> Dict[str, Any]:
-    return {"data_type": "timestamp", "timezone": True, "nullable": True}
-
-
-def _col(data_type: str, **extra: Any) -> Dict[str, Any]:
-    return {"data_type": data_type, "nullable": True, **extra}
-
-
-TEXT, BIGINT, DOUBLE, BOOL, JSON = "text", "bigint", "double", "bool", "json"
-
-def _replace_rows_of(key: str) -> Dict[str, Any]:
-    """A re-fetched parent replaces all of its rows: dlt deletes `key IN (the loaded rows' keys)`, a
-    hash semi-join, then inserts the loaded rows deduplicated on the primary key. Not a `merge_key`
-    beside the primary key: dlt would delete with `pk = pk OR key = key`, a nested loop over the whole
-    table (issue 13; the Assistants tables' comment in openai_assistants/settings.py has the numbers)."""
-    return {"disposition": "merge", "strategy": "delete-insert",
-            "destination_scope": f"{key} IN (SELECT {key} FROM {{staging_table}})"}
-
-
 # table name -> {"columns": ..., "primary_key": ..., "write_disposition": ...}
 TABLES: Dict[str, Dict[str, Any]] = {
     "conversations": {
@@ -72,7 +56,7 @@ TABLES: Dict[str, Dict[str, Any]] = {
         },
     },
     "conversation_items": {
-        "write_disposition": _replace_rows_of("conversation_id"),
+        "write_disposition": replace_rows_of("conversation_id"),
         "primary_key": ["conversation_id", "position"],
         "columns": {
             "conversation_id": _col(TEXT, nullable=False),
@@ -133,7 +117,7 @@ TABLES: Dict[str, Dict[str, Any]] = {
         },
     },
     "response_items": {
-        "write_disposition": _replace_rows_of("response_id"),
+        "write_disposition": replace_rows_of("response_id"),
         "primary_key": ["response_id", "position"],
         "columns": {
             "response_id": _col(TEXT, nullable=False),
@@ -152,7 +136,7 @@ TABLES: Dict[str, Dict[str, Any]] = {
         },
     },
     "response_file_search_results": {
-        "write_disposition": _replace_rows_of("response_id"),
+        "write_disposition": replace_rows_of("response_id"),
         "primary_key": ["response_id", "item_position", "position"],
         "columns": {
             "response_id": _col(TEXT, nullable=False),
@@ -167,7 +151,7 @@ TABLES: Dict[str, Dict[str, Any]] = {
         },
     },
     "response_code_interpreter_outputs": {
-        "write_disposition": _replace_rows_of("response_id"),
+        "write_disposition": replace_rows_of("response_id"),
         "primary_key": ["response_id", "item_position", "position"],
         "columns": {
             "response_id": _col(TEXT, nullable=False),
