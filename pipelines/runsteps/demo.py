@@ -9,6 +9,9 @@ from typing import List, Optional
 
 import duckdb
 
+from openai_assistants import settings as assistants_settings
+from openai_responses import settings as responses_settings
+
 from .commands import build, load, report
 from .options import ApiSettings, LoadOptions, ReportOptions, ResponseInputs, ThreadInputs, Warehouse
 from .progress import Progress
@@ -51,13 +54,16 @@ def run_demo(directory: Path, threads: int = 40, seed: int = 7) -> int:
     lines = [f"\ndatabase: {db.resolve()}",
              f"migration: Assistants API until {migration.isoformat()}, Responses API from then on"]
     with duckdb.connect(str(db), read_only=True) as con:
-        lines.append("\ntables (schema assistants):")
+        lines.append("\ntables (schema assistants):")  # the loader's own state tables left out
+        bookkeeping = set(assistants_settings.STATE_TABLES) | set(responses_settings.STATE_TABLES)
         for (table,) in con.execute(
             "select table_name from information_schema.tables where table_schema = 'assistants' "
             "and table_name not like '\\_dlt%' escape '\\' order by 1"
         ).fetchall():
+            if table in bookkeeping:
+                continue
             count = con.execute(f'select count(*) from assistants."{table}"').fetchall()[0][0]
-            lines.append(f"  {table:<28} {count:>8} rows")
+            lines.append(f"  {table:<34} {count:>8} rows")
         lines.append("\nsample query:\n" + _SAMPLE_QUERY + "\n")
         lines.append(str(con.sql(_SAMPLE_QUERY)))
     print("\n".join(lines))
