@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Dict
 
-from sourcekit.arrow import BIGINT, BOOL, DOUBLE, JSON, TEXT, replace_rows_of
+from sourcekit.arrow import BIGINT, BOOL, DOUBLE, JSON, TEXT, load_issues_table, replace_rows_of
 from sourcekit.arrow import column as _col
 from sourcekit.arrow import timestamp_column as _ts
 from sourcekit.config import ApiProfile
@@ -174,20 +174,7 @@ TABLES: Dict[str, Dict[str, Any]] = {
             "content": _col(TEXT),
         },
     },
-    "load_issues": {
-        "write_disposition": "append",
-        "columns": {
-            "object_type": _col(TEXT),
-            "object_id": _col(TEXT),
-            "thread_id": _col(TEXT),
-            "run_id": _col(TEXT),
-            "http_status": _col(BIGINT),
-            "error_code": _col(TEXT),
-            "message": _col(TEXT),
-            "request_id": _col(TEXT),
-            "seen_at": _ts(),
-        },
-    },
+    "load_issues": load_issues_table(),
 }
 
 # The loader's own per-thread state (see `thread_state`): written only for threads whose cursor moved.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Dict
 
-from sourcekit.arrow import BIGINT, BOOL, DOUBLE, JSON, TEXT, replace_rows_of
+from sourcekit.arrow import BIGINT, BOOL, DOUBLE, JSON, TEXT, load_issues_table, replace_rows_of
 from sourcekit.arrow import column as _col
 from sourcekit.arrow import timestamp_column as _ts
 from sourcekit.config import ApiProfile
@@ -163,22 +163,9 @@ TABLES: Dict[str, Dict[str, Any]] = {
             "url": _col(TEXT),
         },
     },
-    # The same table as the Assistants source's (same columns; a test keeps them equal). For the
+    # One table for both sources (`sourcekit.arrow.load_issues_table`). For the
     # Responses API, `object_id` holds the response or conversation id; `thread_id`/`run_id` stay null.
-    "load_issues": {
-        "write_disposition": "append",
-        "columns": {
-            "object_type": _col(TEXT),
-            "object_id": _col(TEXT),
-            "thread_id": _col(TEXT),
-            "run_id": _col(TEXT),
-            "http_status": _col(BIGINT),
-            "error_code": _col(TEXT),
-            "message": _col(TEXT),
-            "request_id": _col(TEXT),
-            "seen_at": _ts(),
-        },
-    },
+    "load_issues": load_issues_table(),
 }
 
 # The loader's own state (see `state.py`): one row per listing scope (Foundry: the project, or one

@@ -7,6 +7,7 @@ rows per table; every table exists with every column typed from the first load o
 
 from __future__ import annotations
 
+import copy
 import logging
 from typing import Any, Dict, Iterator, List, Mapping, Optional
 
@@ -28,6 +29,25 @@ def column(data_type: str, **extra: Any) -> Dict[str, Any]:
 def timestamp_column() -> Dict[str, Any]:
     """A nullable `timestamp with time zone` column."""
     return {"data_type": "timestamp", "timezone": True, "nullable": True}
+
+
+def load_issues_table() -> Dict[str, Any]:
+    """`load_issues`, one table for every source: a problem met while loading (appended). Sources
+    without threads and runs leave `thread_id` and `run_id` null and name the object in `object_id`."""
+    return {
+        "write_disposition": "append",
+        "columns": {
+            "object_type": column(TEXT),
+            "object_id": column(TEXT),
+            "thread_id": column(TEXT),
+            "run_id": column(TEXT),
+            "http_status": column(BIGINT),
+            "error_code": column(TEXT),
+            "message": column(TEXT),
+            "request_id": column(TEXT),
+            "seen_at": timestamp_column(),
+        },
+    }
 
 
 def replace_rows_of(key: str) -> Dict[str, Any]:
@@ -73,7 +93,7 @@ class TableContract:
         }
 
     def hints(self, table: str) -> Any:
-        spec = self.tables[table]
+        spec = copy.deepcopy(self.tables[table])  # dlt writes into the hints it is given: keep ours as declared
         return dlt.mark.make_hints(
             table_name=table,
             write_disposition=spec["write_disposition"],
