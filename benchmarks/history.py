@@ -14,7 +14,10 @@ load, and the copies are invisible to it (the loader never polls a synthetic thr
 
 from __future__ import annotations
 
+import json
+import sys
 import time
+from dataclasses import asdict
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Optional
 
@@ -167,3 +170,18 @@ def parse_size(text: str) -> int:
     text = text.strip().lower().replace("_", "")
     mult = {"k": 1_000, "m": 1_000_000}.get(text[-1:], 1)
     return int(float(text[:-1] if mult > 1 else text) * mult)
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    """`python -m benchmarks.history duckdb|postgres FILE|DSN STEPS`: grow, print the result as JSON.
+
+    S8 runs it as a child process, so the harness never holds DuckDB's memory (a child forked from
+    a large harness would report the harness's resident set as its own peak)."""
+    kind, target, steps = (argv or sys.argv[1:])[:3]
+    grown = grow_warehouse(kind, target, parse_size(steps), log=lambda line: None)
+    print(json.dumps(asdict(grown)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
