@@ -164,11 +164,18 @@ def pairwise_joins(wh: Warehouse, sql: str) -> List[str]:
     """The joins of `sql`'s plan that compare every row of one side with every row of the other."""
     if wh.kind == "duckdb":
         return [n["name"] for n in duckdb_plan(wh, sql) if n["name"] in DUCKDB_PAIRWISE]
+    target = sql.split()[2].replace('"', "").split(".")[-1]  # DELETE FROM schema.table ...
     bad = []
     for node in postgres_plan(wh, sql):
         if node["Node Type"] == "Nested Loop":
             outer, inner = node["Plans"][0], node["Plans"][1]
-            if outer["Plan Rows"] > PG_LARGE or (inner["Plan Rows"] > PG_LARGE and "Index" not in inner["Node Type"]):
+            looked_up = any(n["Node Type"] in ("Index Scan", "Index Only Scan", "Bitmap Heap Scan") for n in _pg_nodes(inner))
+            outer_reads_table = any(n.get("Relation Name") == target and n.get("Schema") == wh.dataset
+                                    for n in _pg_nodes(outer))
+            # pairwise: a large outer against a scanned inner, or an outer that is the table itself;
+            # an index lookup per loaded row is the cheap kind of nested loop
+            if (not looked_up and max(outer["Plan Rows"], inner["Plan Rows"]) > PG_LARGE) or (
+                    outer_reads_table and outer["Plan Rows"] > PG_LARGE):
                 bad.append(f"Nested Loop (outer {outer['Node Type']} ~{outer['Plan Rows']} rows, "
                            f"inner {inner['Node Type']} ~{inner['Plan Rows']} rows)")
     return bad
@@ -179,6 +186,34 @@ def hash_joins(wh: Warehouse, sql: str) -> List[str]:
     if wh.kind == "duckdb":
         return [str(n.get("extra_info", {}).get("Conditions")) for n in duckdb_plan(wh, sql) if n["name"] == "HASH_JOIN"]
     return [str(n.get("Hash Cond")) for n in postgres_plan(wh, sql) if n["Node Type"] == "Hash Join"]
+
+
+def test_the_plan_check_tells_a_scan_per_row_from_a_lookup_per_row(warehouse):
+    """The checker itself, on plans whose shape is known: a join on an OR is pairwise, a join on one
+    key is hashed (and, in PostgreSQL, an index lookup per row is not pairwise)."""
+    wh = warehouse
+    d = wh.dataset
+    if wh.kind == "postgres":
+        wh.query(f"create schema {d}")
+    else:
+        wh.query(f"create schema if not exists {d}")
+    wh.query(f"create table {d}.big as select 'r' || cast(i % 5000 as varchar) as run_id, i as pos "
+             f"from generate_series(1, 50000) as g(i)")
+    wh.query(f"create table {d}.small as select 'r' || cast(i as varchar) as run_id, i as pos "
+             f"from generate_series(1, 3000) as g(i)")
+    if wh.kind == "postgres":
+        wh.query(f"analyze {d}.big; analyze {d}.small")
+    pairwise = (f"DELETE FROM {d}.big AS b WHERE EXISTS (SELECT 1 FROM {d}.small AS s "
+                f"WHERE b.run_id = s.run_id OR b.pos = s.pos)")
+    hashed = f"DELETE FROM {d}.big WHERE run_id IN (SELECT run_id FROM {d}.small)"
+    assert pairwise_joins(wh, pairwise) != []
+    assert pairwise_joins(wh, hashed) == [] and any("run_id" in c for c in hash_joins(wh, hashed))
+    if wh.kind == "postgres":
+        wh.query(f"create index big_run_id on {d}.big (run_id); analyze {d}.big")
+        lookup = f"DELETE FROM {d}.big WHERE run_id IN (SELECT run_id FROM {d}.small WHERE pos < 10)"
+        nodes = [n["Node Type"] for n in postgres_plan(wh, lookup)]
+        assert "Nested Loop" in nodes and "Bitmap Index Scan" in nodes, nodes  # one lookup per loaded run
+        assert pairwise_joins(wh, lookup) == [], nodes
 
 
 def _world_after_history_and_advance(wh: Warehouse, emu: Emulator) -> Dict[str, int]:
