@@ -208,13 +208,14 @@ TABLES["archive_files"] = {
         "loaded_at": _ts(),
     },
 }
+# A new winning copy replaces all of an owner's locations (replace_rows_of, as the child tables:
+# a merge key here would make dlt's DELETE compare every location with every loaded one).
 TABLES["archive_locations"] = {
-    "write_disposition": "merge",
+    "write_disposition": replace_rows_of("owner"),
     "primary_key": ["kind", "owner", "path"],
-    "merge_key": "owner",
     "columns": {
         "kind": _col(TEXT, nullable=False),  # run (the run and its steps) | thread (the thread object)
-        "owner": _col(TEXT, nullable=False),  # the run id or thread id
+        "owner": _col(TEXT, nullable=False, merge_key=False),  # the run id or thread id
         "path": _col(TEXT, nullable=False),
         "objects": _col(BIGINT),  # winning copies of the owner's objects in that file
     },

@@ -14,10 +14,12 @@ from typing import Any, Callable, Dict, List, Optional
 import dlt
 
 from openai_assistants import LoadProgress, export_source, openai_assistants
+from sourcekit.arrow import TableContract
 from sourcekit.errors import ConfigError
 from sourcekit.ids import check_ids
 
 from .loading import build_pipeline, run_load
+from .merge_indexes import ensure_merge_indexes
 from .options import APIS, ASSISTANTS_ONLY_SETTINGS, LoadOptions, ModelsOptions, ReportOptions, Warehouse
 from .warehouse_hold import hold_warehouse
 from .id_inputs import collect_response_ids, collect_thread_ids
@@ -92,6 +94,17 @@ def _responses_source(options: LoadOptions, pipeline: dlt.Pipeline, on_progress:
     )
 
 
+def contract_of(api: str) -> TableContract:
+    """The tables the source of `api` writes."""
+    if api == "responses":
+        from openai_responses import CONTRACT
+
+        return CONTRACT
+    from openai_assistants import CONTRACT
+
+    return CONTRACT
+
+
 @dataclass
 class LoadSummary:
     """What one load did."""
@@ -136,6 +149,7 @@ def load(options: LoadOptions, on_progress: Optional[Callable[[LoadProgress], No
 
     started = time.monotonic()
     run_load(pipeline, make_source(options, pipeline, remember), wait=options.warehouse.wait)
+    ensure_merge_indexes(pipeline, contract_of(options.source_api).delete_keys())
     trace = pipeline.last_trace
     info = trace.last_normalize_info if trace else None
     return LoadSummary(options.warehouse.describe(), time.monotonic() - started,

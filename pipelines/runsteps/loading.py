@@ -195,7 +195,7 @@ def repair_interrupted_packages(pipeline: dlt.Pipeline) -> None:
             shutil.rmtree(half)
 
 
-def _is_concurrent_ddl(exc: BaseException) -> bool:
+def is_concurrent_ddl(exc: BaseException) -> bool:
     """Shards starting at once race to create the same schema or tables on a server warehouse: one
     loses with "already exists", or PostgreSQL breaks a deadlock between their catalog updates (seen
     in CI: two CREATE TABLEs waiting on each other's row in pg_type)."""
@@ -229,7 +229,7 @@ def _run_with_ddl_retries(pipeline: dlt.Pipeline, source: Any, attempts: int = 5
     try:
         return pipeline.run(source, loader_file_format=loader_file_format(pipeline))
     except Exception as exc:
-        if not (_is_concurrent_ddl(exc) and pipeline.has_pending_data):
+        if not (is_concurrent_ddl(exc) and pipeline.has_pending_data):
             raise
         error: Exception = exc
     for _ in range(attempts):
@@ -238,7 +238,7 @@ def _run_with_ddl_retries(pipeline: dlt.Pipeline, source: Any, attempts: int = 5
             finish_pending(pipeline)
             return pipeline.last_trace.last_load_info  # type: ignore[union-attr, return-value]
         except Exception as exc:
-            if not _is_concurrent_ddl(exc):
+            if not is_concurrent_ddl(exc):
                 raise
             error = exc
     raise error

@@ -61,8 +61,17 @@ def replace_rows_of(key: str) -> Dict[str, Any]:
     every row of the table with every loaded row (issue 13: re-merging 118k steps took 241 s in the
     load step, 1.7 s this way; tests/integration/test_merge_plans.py reads the plans).
     """
-    return {"disposition": "merge", "strategy": "delete-insert",
-            "destination_scope": f"{key} IN (SELECT {key} FROM {{staging_table}})"}
+    return {"disposition": "merge", "strategy": "delete-insert", "destination_scope": _SCOPE.format(key=key)}
+
+
+_SCOPE = "{key} IN (SELECT {key} FROM {{staging_table}})"
+
+
+def replaced_by(disposition: Any) -> Optional[str]:
+    """The key column of a `replace_rows_of` disposition, or None for any other."""
+    scope = disposition.get("destination_scope") if isinstance(disposition, dict) else None
+    return scope.split(" IN ", 1)[0] if scope and scope == _SCOPE.format(key=scope.split(" IN ", 1)[0]) else None
+
 
 _ARROW_TYPES = {
     "text": pa.string(),
@@ -102,6 +111,19 @@ class TableContract:
             columns=spec["columns"],
         )
 
+    def delete_keys(self) -> Dict[str, List[str]]:
+        """The columns each merged table's rows are deleted by when they are replaced: the key of its
+        `replace_rows_of` scope, else its primary key (tables that are only appended to are left out)."""
+        keys: Dict[str, List[str]] = {}
+        for table, spec in self.tables.items():
+            disposition = spec["write_disposition"]
+            if replaced_by(disposition):
+                keys[table] = [replaced_by(disposition)]
+            elif _merges(disposition) and spec.get("primary_key"):
+                key = spec["primary_key"]
+                keys[table] = [key] if isinstance(key, str) else list(key)
+        return keys
+
     def to_arrow(self, table: str, rows: List[Dict[str, Any]]) -> pa.Table:
         """Rows of one table with the contract's types (json columns as JSON text)."""
         for column in self.json_columns[table]:
@@ -113,6 +135,10 @@ class TableContract:
         """Hints (keys, merge keys, column types) for every table, before any row arrives."""
         for table in self.tables:
             yield dlt.mark.with_hints([], self.hints(table), create_table_variant=True)
+
+
+def _merges(disposition: Any) -> bool:
+    return disposition == "merge" or (isinstance(disposition, dict) and disposition.get("disposition") == "merge")
 
 
 def _dump_json(value: Any) -> Optional[str]:
