@@ -44,14 +44,18 @@ CHILD_TABLES = DATA_TABLES[3:]
 _TERMINAL = TERMINAL_RUN_STATUSES
 _ENDS = ("completed_at", "failed_at", "cancelled_at", "expired_at")
 _OTHER_TIMES = ("created_at", "started_at", "expires_at")
-STAGE_ROWS = 20_000  # rows per table buffered in Python before they go to DuckDB
+# Rows per table buffered in Python before they go to DuckDB: dict rows cost 1-2 kB each, so 20,000
+# per table held ~100 MB; batches of 5,000 cost no more time per row.
+STAGE_ROWS = 5_000
 
 _COPIES = pa.schema([
     ("copy_no", pa.int64()), ("kind", pa.string()), ("id", pa.string()), ("run_id", pa.string()),
     ("thread_id", pa.string()), ("assistant_id", pa.string()), ("created_at", pa.float64()),
-    ("path", pa.string()), ("ordinal", pa.int64()), ("terminal", pa.int32()), ("fullness", pa.int32()),
+    ("file_no", pa.int64()), ("ordinal", pa.int64()), ("terminal", pa.int32()), ("fullness", pa.int32()),
     ("ended_at", pa.float64()), ("touched_at", pa.float64()), ("fresh", pa.bool_()),
 ])
+# Files by number: a copy names its file by an integer, so the staging stays small at any size.
+_FILES = pa.schema([("file_no", pa.int64()), ("path", pa.string())])
 
 
 def _num(value: Any) -> float:
@@ -103,9 +107,11 @@ class ArchiveIndex:
     """
 
     def __init__(self, workdir: Path, contract: TableContract, now: datetime, memory_limit: Optional[str] = None) -> None:
-        # The loader's own DuckDB (dlt's load) has its own cap; this one only stages and sorts, and
-        # spills beyond it. RUNSTEPS_ARCHIVE_MEMORY overrides it.
-        memory_limit = memory_limit or os.environ.get("RUNSTEPS_ARCHIVE_MEMORY", "64MB")
+        # The loader's own DuckDB (dlt's load) has its own cap, and runs after this one is closed (the
+        # extract ends first); this one stages and sorts, and spills beyond its cap. At 64MB the joins and
+        # aggregates of `decide` over a million steps ran out of memory (they cannot all spill).
+        # RUNSTEPS_ARCHIVE_MEMORY overrides it.
+        memory_limit = memory_limit or os.environ.get("RUNSTEPS_ARCHIVE_MEMORY", "160MB")
         self.contract = contract
         self.now = now
         self.con = duckdb.connect(str(workdir / "index.duckdb"))
@@ -118,21 +124,31 @@ class ArchiveIndex:
             self.schemas[table] = schema
             self._create(f"stg_{table}", schema)
         self._create("copies", _COPIES)
+        self._create("files", _FILES)
         self.rows: Dict[str, List[Dict[str, Any]]] = {t: [] for t in self.schemas}
         self.copies: List[Tuple] = []
-        self.copy_no = 0
+        self.files: List[Tuple[int, str]] = []
+        self.copy_no = self.file_no = 0
+
+    def file(self, path: str) -> int:
+        """The number of a file about to be read (each file is read once per load)."""
+        self.file_no += 1
+        self.files.append((self.file_no, path))
+        if len(self.files) >= STAGE_ROWS:
+            self._flush_files()
+        return self.file_no
 
     def _create(self, name: str, schema: pa.Schema) -> None:
         empty = schema.empty_table()  # noqa: F841 (read by DuckDB by name)
         self.con.execute(f"CREATE TABLE {name} AS SELECT * FROM empty")
 
-    def add(self, kind: str, obj: Dict[str, Any], path: str, ordinal: int, fresh: bool) -> Optional[str]:
+    def add(self, kind: str, obj: Dict[str, Any], file_no: int, ordinal: int, fresh: bool) -> Optional[str]:
         """Flatten one copy into the staging tables; returns why it cannot be used, or None.
 
         Args:
             kind: `thread`, `run` or `step`.
             obj: the object.
-            path: the file it came from.
+            file_no: the file it came from (`file`).
             ordinal: its place in that file.
             fresh: whether the file is new or changed (its objects' runs and threads are re-emitted).
         """
@@ -162,7 +178,7 @@ class ArchiveIndex:
             if len(self.rows[table]) >= STAGE_ROWS:
                 self._flush(table)
         self.copies.append((self.copy_no, kind, obj["id"], run_id, thread_id, _text(obj.get("assistant_id")),
-                            _num(obj.get("created_at")), path, ordinal, *rank(kind, obj), fresh))
+                            _num(obj.get("created_at")), file_no, ordinal, *rank(kind, obj), fresh))
         if len(self.copies) >= STAGE_ROWS:
             self._flush_copies()
         return None
@@ -195,6 +211,13 @@ class ArchiveIndex:
         for table in self.rows:
             self._flush(table)
         self._flush_copies()
+        self._flush_files()
+
+    def _flush_files(self) -> None:
+        files, self.files = self.files, []
+        if files:
+            batch = pa.table({"file_no": [f[0] for f in files], "path": [f[1] for f in files]}, schema=_FILES)  # noqa: F841
+            self.con.execute("INSERT INTO files SELECT * FROM batch")
 
     def touched(self) -> Tuple[List[str], List[str]]:
         """Run ids and thread ids that fresh files name (their owners in the per-file state)."""
@@ -209,10 +232,18 @@ class ArchiveIndex:
         """Pick the winning copy of every object, and what to emit: every run a fresh file names (whole),
         and every thread a fresh file or an emitted run names."""
         self.flush()
+        # Most objects have one copy: only those with several are ranked (a sort of the few, not of all).
         self.con.execute("""
-            CREATE OR REPLACE TABLE winners AS SELECT * FROM copies QUALIFY row_number() OVER (
-                PARTITION BY kind, id
-                ORDER BY terminal DESC, fullness DESC, ended_at DESC, touched_at DESC, path DESC, ordinal DESC) = 1""")
+            CREATE OR REPLACE TABLE losers AS SELECT copy_no FROM (
+                SELECT c.copy_no, row_number() OVER (
+                    PARTITION BY c.kind, c.id
+                    ORDER BY terminal DESC, fullness DESC, ended_at DESC, touched_at DESC, f.path DESC, ordinal DESC) AS n
+                FROM copies c JOIN files f USING (file_no)
+                JOIN (SELECT kind, id FROM copies GROUP BY kind, id HAVING count(*) > 1) d USING (kind, id))
+            WHERE n > 1""")
+        self.con.execute("""
+            CREATE OR REPLACE TABLE winners AS
+            SELECT * FROM copies c WHERE NOT EXISTS (SELECT 1 FROM losers l WHERE l.copy_no = c.copy_no)""")
         self.con.execute("""
             CREATE OR REPLACE TABLE touched_runs AS
             SELECT DISTINCT run_id AS id FROM copies WHERE fresh AND run_id IS NOT NULL""")
@@ -277,11 +308,13 @@ class ArchiveIndex:
     def locations(self) -> Iterator[pa.Table]:
         """Rows of `archive_locations` for every run and thread emitted: the files holding their winners."""
         sql = """
-            SELECT 'run' AS kind, run_id AS owner, path, count(*) AS objects FROM winners
-            WHERE kind IN ('run', 'step') AND run_id IN (SELECT id FROM eff_runs) GROUP BY ALL
-            UNION ALL
-            SELECT 'thread', id, path, count(*) FROM winners
-            WHERE kind = 'thread' AND id IN (SELECT id FROM touched_threads) GROUP BY ALL"""
+            SELECT kind, owner, path, objects FROM (
+                SELECT 'run' AS kind, run_id AS owner, file_no, count(*) AS objects FROM winners
+                WHERE kind IN ('run', 'step') AND run_id IN (SELECT id FROM eff_runs) GROUP BY ALL
+                UNION ALL
+                SELECT 'thread', id, file_no, count(*) FROM winners
+                WHERE kind = 'thread' AND id IN (SELECT id FROM touched_threads) GROUP BY ALL
+            ) JOIN files USING (file_no)"""
         for batch in self.con.sql(sql).to_arrow_reader(50_000):
             yield pa.Table.from_batches([batch])
 
