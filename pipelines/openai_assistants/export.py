@@ -144,25 +144,27 @@ def _load(root: Path, index: ArchiveIndex, now: datetime, stats: ReadStats) -> I
         LEFT JOIN prior_files p USING (path)
         WHERE l.fmt IS NOT NULL AND (p.path IS NULL OR p.size IS DISTINCT FROM l.size OR p.mtime IS DISTINCT FROM l.mtime)""")
     readable = con.execute("SELECT count(*) FROM listing WHERE fmt IS NOT NULL").fetchone()[0]
-    fresh_paths: List[str] = []
+    same: List[str] = []  # touched but the same bytes: rare, so kept in Python (the fresh are in `pages`)
+    fresh = 0
     for rows in candidates:
         for row in rows:
             file = _file_of(row)
             if row["same_size"] and row["prior_sha"] and _same_bytes(file, row["prior_sha"]):
                 yield FILES_TABLE, [file_row(file.path, file.size, file.mtime, row["prior_sha"], 0, 0, now)]
+                same.append(file.path)
                 continue
-            fresh_paths.append(file.path)
+            fresh += 1
             yield from _read_file(file, index, now, stats, fresh=True)
-    stats.skipped_unchanged = readable - len(fresh_paths)
-    if not fresh_paths:
+    stats.skipped_unchanged = readable - fresh
+    if not fresh:
         return
+    con.register("same_bytes", pa.table({"path": pa.array(same, pa.string())}))
+    con.execute("CREATE OR REPLACE TABLE fresh AS SELECT path FROM pages WHERE path NOT IN (SELECT path FROM same_bytes)")
 
     # The older files holding the rest of the runs and threads the fresh files touch.
-    runs, threads = index.touched()
-    con.register("touched", pa.table({"kind": ["run"] * len(runs) + ["thread"] * len(threads), "owner": runs + threads}))
-    con.register("fresh", pa.table({"path": fresh_paths}))
-    again = _pages(con, """
-        SELECT DISTINCT l.* FROM prior_locations p JOIN touched t USING (kind, owner) JOIN listing l USING (path)
+    touched = index.touched()
+    again = _pages(con, f"""
+        SELECT DISTINCT l.* FROM prior_locations p JOIN {touched} t USING (kind, owner) JOIN listing l USING (path)
         WHERE l.fmt IS NOT NULL AND p.path NOT IN (SELECT path FROM fresh)""")
     for rows in again:
         for row in rows:
