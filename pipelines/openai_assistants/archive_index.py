@@ -3,7 +3,7 @@
 Objects are flattened once, as they are read, and their rows are appended (Arrow batches) to staging
 tables tagged with the copy they came from; a `copies` table holds each copy's id, run, thread, file
 and rank. When every file is read, one query per table picks the winning copy of each object and
-streams its rows out as Arrow batches. DuckDB keeps all this on disk under a memory cap, so the
+streams its rows out as Arrow batches. DuckDB keeps all this in memory up to a cap and spills the rest to disk, so the
 loader's memory does not grow with the archive, and a run whose steps are spread over many files
 comes out whole.
 
@@ -110,10 +110,13 @@ class ArchiveIndex:
         # extract ends first); this one stages and sorts, and spills beyond its cap. At 64MB the joins and
         # aggregates of `decide` over a million steps ran out of memory (they cannot all spill).
         # RUNSTEPS_ARCHIVE_MEMORY overrides it.
-        memory_limit = memory_limit or os.environ.get("RUNSTEPS_ARCHIVE_MEMORY", "160MB")
+        memory_limit = memory_limit or os.environ.get("RUNSTEPS_ARCHIVE_MEMORY", "128MB")
         self.contract = contract
         self.now = now
-        self.con = duckdb.connect(str(workdir / "index.duckdb"))
+        # In memory, spilling to `workdir` beyond the cap: nothing is written twice (no WAL, no
+        # checkpoint compressing what is read back once). The scratch is never reopened, so a file
+        # bought nothing.
+        self.con = duckdb.connect(":memory:")
         for setting in (f"memory_limit='{memory_limit}'", "threads=1", "preserve_insertion_order=false",
                         f"temp_directory='{workdir / 'spill'}'", "TimeZone='UTC'"):
             self.con.execute(f"SET {setting}")
