@@ -84,10 +84,11 @@ def read_archive(root: Union[str, Path], contract: TableContract, now: datetime,
 @contextmanager
 def _fewer_collections() -> Iterator[None]:
     """Python's cycle collector, tuned for a stream of short-lived parsed objects: the objects alive
-    now (the imports: dlt, pyarrow, duckdb) are moved out of its reach for good (`gc.freeze`: they
-    live as long as the process anyway), and it runs after 50,000 new objects instead of 700 while
-    the archive is read. Parsed JSON holds no cycles, so memory is freed by reference counting as
-    before; the collector still runs, less often and over fewer objects."""
+    now (the imports: dlt, pyarrow, duckdb) are moved out of its reach while the archive is read
+    (`gc.freeze`, undone at the end, so that nothing alive now is kept from the collector for good),
+    and it runs after 50,000 new objects instead of 700. Parsed JSON holds no cycles, so memory is
+    freed by reference counting as before; the collector still runs, less often and over fewer
+    objects."""
     if os.environ.get("RUNSTEPS_GC_DEFAULT"):  # to measure the difference
         yield
         return
@@ -98,6 +99,7 @@ def _fewer_collections() -> Iterator[None]:
         yield
     finally:
         gc.set_threshold(*thresholds)
+        gc.unfreeze()
 
 
 def _issue(path: str, where: str, reason: str, now: datetime) -> dict:
