@@ -28,6 +28,7 @@ class Measured:
     stdout: str
     stderr: str
     timed_out: bool = False
+    cpu_s: float = 0.0  # user + system CPU of the child (its own children included when waited for)
 
     @property
     def ok(self) -> bool:
@@ -82,4 +83,5 @@ def run_measured(cmd: Sequence[str], env: Optional[Dict[str, str]] = None, cwd: 
         err_f.close()
     return Measured(cmd=list(cmd), returncode=proc.returncode, wall_s=wall,
                     peak_rss_mb=usage.ru_maxrss / 1024.0,  # Linux reports KiB
-                    stdout=stdout, stderr=stderr, timed_out=timed_out.is_set())
+                    stdout=stdout, stderr=stderr, timed_out=timed_out.is_set(),
+                    cpu_s=usage.ru_utime + usage.ru_stime)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -93,12 +94,14 @@ def main(argv=None) -> int:
             shutil.rmtree(Path(f"{db}.dlt"), ignore_errors=True)
             m = runsteps_load(directory, db, work / f"{name}-{i}")
             steps = steps_in(db)
-            runs.append((m.wall_s, m.peak_rss_mb, steps))
-            print(f"  runsteps {name} #{i}: {m.wall_s:.1f}s, {m.peak_rss_mb:.0f} MB, {steps} steps", flush=True)
+            runs.append((m.wall_s, m.peak_rss_mb, steps, m.cpu_s, os.getloadavg()[0]))
+            print(f"  runsteps {name} #{i}: {m.wall_s:.1f}s ({m.cpu_s:.1f}s CPU), {m.peak_rss_mb:.0f} MB, {steps} steps, "
+                  f"load average {os.getloadavg()[0]:.1f}", flush=True)
         again = runsteps_load(directory, db, work / f"{name}-reload")
         print(f"  runsteps {name} reload (unchanged): {again.wall_s:.1f}s, {again.peak_rss_mb:.0f} MB", flush=True)
         rows.append({"contender": "runsteps", "archive": name, "wall": statistics.median(r[0] for r in runs),
                      "rss": statistics.median(r[1] for r in runs), "steps": runs[0][2], "n": len(runs),
+                     "cpu": statistics.median(r[3] for r in runs), "load": statistics.median(r[4] for r in runs),
                      "reload": again.wall_s})
         for i in range(args.repeat):
             (work / f"{name}-{i}.duckdb").unlink(missing_ok=True)
@@ -108,9 +111,10 @@ def main(argv=None) -> int:
             db.unlink(missing_ok=True)
             m = baseline(directory, db, work / f"{name}-duckdb")
             res = json.loads(m.stdout.strip().splitlines()[-1])
-            print(f"  duckdb read_json {name}: {m.wall_s:.1f}s, {m.peak_rss_mb:.0f} MB, {res['steps']} steps", flush=True)
+            print(f"  duckdb read_json {name}: {m.wall_s:.1f}s ({m.cpu_s:.1f}s CPU), {m.peak_rss_mb:.0f} MB, "
+                  f"{res['steps']} steps", flush=True)
             rows.append({"contender": "duckdb read_json", "archive": name, "wall": m.wall_s, "rss": m.peak_rss_mb,
-                         "steps": res["steps"], "n": 1, "reload": None})
+                         "steps": res["steps"], "n": 1, "cpu": m.cpu_s, "load": os.getloadavg()[0], "reload": None})
             db.unlink(missing_ok=True)
     print()
     print(render(rows, facts))
@@ -118,20 +122,22 @@ def main(argv=None) -> int:
 
 
 def render(rows: List[Dict], facts: Dict[str, Dict]) -> str:
-    lines = ["| contender | archive | steps | wall (median) | steps/s | peak RSS | reload unchanged |",
-             "|---|---|---|---|---|---|---|"]
+    lines = ["| contender | archive | steps | wall (median) | steps/s | CPU s (user+sys) | steps per CPU-s | peak RSS "
+             "| reload unchanged | load avg |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         f = facts[r["archive"]]
         lines.append(f"| {r['contender']} | {r['archive']} ({f['files']} files, {f['mb']:.0f} MB) | {r['steps']:,} | "
-                     f"{r['wall']:.1f} s (n={r['n']}) | {r['steps'] / r['wall']:,.0f} | {r['rss']:.0f} MB | "
-                     + (f"{r['reload']:.1f} s" if r["reload"] is not None else "-") + " |")
+                     f"{r['wall']:.1f} s (n={r['n']}) | {r['steps'] / r['wall']:,.0f} | {r['cpu']:.1f} | "
+                     f"{r['steps'] / r['cpu']:,.0f} | {r['rss']:.0f} MB | "
+                     + (f"{r['reload']:.1f} s" if r["reload"] is not None else "-") + f" | {r['load']:.1f} |")
     by = {(r["contender"], r["archive"]): r for r in rows}
     rs_big, rs_small = by.get(("runsteps", "big")), by.get(("runsteps", "small"))
     if rs_big and rs_small:
         lines.append("")
         lines.append(f"runsteps peak RSS big/small: {rs_big['rss'] / rs_small['rss']:.2f}x (target < 1.5x); "
                      f"big: {rs_big['rss']:.0f} MB (target <= 500 MB); {rs_big['steps'] / rs_big['wall']:,.0f} steps/s "
-                     "(target >= 30,000)")
+                     f"(target >= 30,000); {rs_big['steps'] / rs_big['cpu']:,.0f} steps per CPU-second")
     for name in ("small", "big"):
         a, b = by.get(("runsteps", name)), by.get(("duckdb read_json", name))
         if a and b:

@@ -3,7 +3,7 @@
 Objects are flattened once, as they are read, and their rows are appended (Arrow batches) to staging
 tables tagged with the copy they came from; a `copies` table holds each copy's id, run, thread, file
 and rank. When every file is read, one query per table picks the winning copy of each object and
-streams its rows out as Arrow batches. DuckDB keeps all this on disk under a memory cap, so the
+streams its rows out as Arrow batches. DuckDB keeps all this in memory up to a cap and spills the rest to disk, so the
 loader's memory does not grow with the archive, and a run whose steps are spread over many files
 comes out whole.
 
@@ -31,10 +31,9 @@ from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 import duckdb
-import orjson
 import pyarrow as pa
 
-from sourcekit.arrow import TableContract
+from sourcekit.arrow import TableContract, rows_to_arrow
 
 from . import flatten
 from .settings import TERMINAL_RUN_STATUSES
@@ -44,14 +43,18 @@ CHILD_TABLES = DATA_TABLES[3:]
 _TERMINAL = TERMINAL_RUN_STATUSES
 _ENDS = ("completed_at", "failed_at", "cancelled_at", "expired_at")
 _OTHER_TIMES = ("created_at", "started_at", "expires_at")
-STAGE_ROWS = 20_000  # rows per table buffered in Python before they go to DuckDB
+# Rows per table buffered in Python before they go to DuckDB: dict rows cost 1-2 kB each, so 20,000
+# per table held ~100 MB; batches of 5,000 cost no more time per row.
+STAGE_ROWS = 5_000
 
 _COPIES = pa.schema([
     ("copy_no", pa.int64()), ("kind", pa.string()), ("id", pa.string()), ("run_id", pa.string()),
     ("thread_id", pa.string()), ("assistant_id", pa.string()), ("created_at", pa.float64()),
-    ("path", pa.string()), ("ordinal", pa.int64()), ("terminal", pa.int32()), ("fullness", pa.int32()),
+    ("file_no", pa.int64()), ("ordinal", pa.int64()), ("terminal", pa.int32()), ("fullness", pa.int32()),
     ("ended_at", pa.float64()), ("touched_at", pa.float64()), ("fresh", pa.bool_()),
 ])
+# Files by number: a copy names its file by an integer, so the staging stays small at any size.
+_FILES = pa.schema([("file_no", pa.int64()), ("path", pa.string())])
 
 
 def _num(value: Any) -> float:
@@ -103,12 +106,17 @@ class ArchiveIndex:
     """
 
     def __init__(self, workdir: Path, contract: TableContract, now: datetime, memory_limit: Optional[str] = None) -> None:
-        # The loader's own DuckDB (dlt's load) has its own cap; this one only stages and sorts, and
-        # spills beyond it. RUNSTEPS_ARCHIVE_MEMORY overrides it.
-        memory_limit = memory_limit or os.environ.get("RUNSTEPS_ARCHIVE_MEMORY", "64MB")
+        # The loader's own DuckDB (dlt's load) has its own cap, and runs after this one is closed (the
+        # extract ends first); this one stages and sorts, and spills beyond its cap. At 64MB the joins and
+        # aggregates of `decide` over a million steps ran out of memory (they cannot all spill).
+        # RUNSTEPS_ARCHIVE_MEMORY overrides it.
+        memory_limit = memory_limit or os.environ.get("RUNSTEPS_ARCHIVE_MEMORY", "128MB")
         self.contract = contract
         self.now = now
-        self.con = duckdb.connect(str(workdir / "index.duckdb"))
+        # In memory, spilling to `workdir` beyond the cap: nothing is written twice (no WAL, no
+        # checkpoint compressing what is read back once). The scratch is never reopened, so a file
+        # bought nothing.
+        self.con = duckdb.connect(":memory:")
         for setting in (f"memory_limit='{memory_limit}'", "threads=1", "preserve_insertion_order=false",
                         f"temp_directory='{workdir / 'spill'}'", "TimeZone='UTC'"):
             self.con.execute(f"SET {setting}")
@@ -118,21 +126,31 @@ class ArchiveIndex:
             self.schemas[table] = schema
             self._create(f"stg_{table}", schema)
         self._create("copies", _COPIES)
+        self._create("files", _FILES)
         self.rows: Dict[str, List[Dict[str, Any]]] = {t: [] for t in self.schemas}
         self.copies: List[Tuple] = []
-        self.copy_no = 0
+        self.files: List[Tuple[int, str]] = []
+        self.copy_no = self.file_no = 0
+
+    def file(self, path: str) -> int:
+        """The number of a file about to be read (each file is read once per load)."""
+        self.file_no += 1
+        self.files.append((self.file_no, path))
+        if len(self.files) >= STAGE_ROWS:
+            self._flush_files()
+        return self.file_no
 
     def _create(self, name: str, schema: pa.Schema) -> None:
         empty = schema.empty_table()  # noqa: F841 (read by DuckDB by name)
         self.con.execute(f"CREATE TABLE {name} AS SELECT * FROM empty")
 
-    def add(self, kind: str, obj: Dict[str, Any], path: str, ordinal: int, fresh: bool) -> Optional[str]:
+    def add(self, kind: str, obj: Dict[str, Any], file_no: int, ordinal: int, fresh: bool) -> Optional[str]:
         """Flatten one copy into the staging tables; returns why it cannot be used, or None.
 
         Args:
             kind: `thread`, `run` or `step`.
             obj: the object.
-            path: the file it came from.
+            file_no: the file it came from (`file`).
             ordinal: its place in that file.
             fresh: whether the file is new or changed (its objects' runs and threads are re-emitted).
         """
@@ -162,7 +180,7 @@ class ArchiveIndex:
             if len(self.rows[table]) >= STAGE_ROWS:
                 self._flush(table)
         self.copies.append((self.copy_no, kind, obj["id"], run_id, thread_id, _text(obj.get("assistant_id")),
-                            _num(obj.get("created_at")), path, ordinal, *rank(kind, obj), fresh))
+                            _num(obj.get("created_at")), file_no, ordinal, *rank(kind, obj), fresh))
         if len(self.copies) >= STAGE_ROWS:
             self._flush_copies()
         return None
@@ -176,11 +194,8 @@ class ArchiveIndex:
         rows, self.rows[table] = self.rows[table], []
         if not rows:
             return
-        for column in self.contract.json_columns[table]:  # JSON travels as text, as `TableContract.to_arrow` does
-            for row in rows:
-                value = row[column]
-                row[column] = None if value is None else orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
-        batch = pa.Table.from_pylist(rows, schema=self.schemas[table])  # noqa: F841
+        # JSON travels as text, as `TableContract.to_arrow` does
+        batch = rows_to_arrow(rows, self.schemas[table], self.contract.json_columns[table])  # noqa: F841
         self.con.execute(f"INSERT INTO stg_{table} SELECT * FROM batch")
 
     def _flush_copies(self) -> None:
@@ -195,24 +210,41 @@ class ArchiveIndex:
         for table in self.rows:
             self._flush(table)
         self._flush_copies()
+        self._flush_files()
 
-    def touched(self) -> Tuple[List[str], List[str]]:
-        """Run ids and thread ids that fresh files name (their owners in the per-file state)."""
+    def _flush_files(self) -> None:
+        files, self.files = self.files, []
+        if files:
+            batch = pa.table({"file_no": [f[0] for f in files], "path": [f[1] for f in files]}, schema=_FILES)  # noqa: F841
+            self.con.execute("INSERT INTO files SELECT * FROM batch")
+
+    def touched(self) -> str:
+        """A table `(kind, owner)` in this database of the runs and threads that fresh files name (their
+        owners in the per-file state), kept here rather than in Python (167k runs at a million steps)."""
         self.flush()
-        runs = [r for (r,) in self.con.execute(
-            "SELECT DISTINCT run_id FROM copies WHERE fresh AND run_id IS NOT NULL").fetchall()]
-        threads = [t for (t,) in self.con.execute(
-            "SELECT DISTINCT thread_id FROM copies WHERE fresh AND thread_id IS NOT NULL").fetchall()]
-        return runs, threads
+        self.con.execute("""
+            CREATE OR REPLACE TABLE touched AS
+            SELECT DISTINCT 'run' AS kind, run_id AS owner FROM copies WHERE fresh AND run_id IS NOT NULL
+            UNION ALL
+            SELECT DISTINCT 'thread', thread_id FROM copies WHERE fresh AND thread_id IS NOT NULL""")
+        return "touched"
 
     def decide(self) -> None:
         """Pick the winning copy of every object, and what to emit: every run a fresh file names (whole),
         and every thread a fresh file or an emitted run names."""
         self.flush()
+        # Most objects have one copy: only those with several are ranked (a sort of the few, not of all).
         self.con.execute("""
-            CREATE OR REPLACE TABLE winners AS SELECT * FROM copies QUALIFY row_number() OVER (
-                PARTITION BY kind, id
-                ORDER BY terminal DESC, fullness DESC, ended_at DESC, touched_at DESC, path DESC, ordinal DESC) = 1""")
+            CREATE OR REPLACE TABLE losers AS SELECT copy_no FROM (
+                SELECT c.copy_no, row_number() OVER (
+                    PARTITION BY c.kind, c.id
+                    ORDER BY terminal DESC, fullness DESC, ended_at DESC, touched_at DESC, f.path DESC, ordinal DESC) AS n
+                FROM copies c JOIN files f USING (file_no)
+                JOIN (SELECT kind, id FROM copies GROUP BY kind, id HAVING count(*) > 1) d USING (kind, id))
+            WHERE n > 1""")
+        self.con.execute("""
+            CREATE OR REPLACE TABLE winners AS
+            SELECT * FROM copies c WHERE NOT EXISTS (SELECT 1 FROM losers l WHERE l.copy_no = c.copy_no)""")
         self.con.execute("""
             CREATE OR REPLACE TABLE touched_runs AS
             SELECT DISTINCT run_id AS id FROM copies WHERE fresh AND run_id IS NOT NULL""")
@@ -277,11 +309,13 @@ class ArchiveIndex:
     def locations(self) -> Iterator[pa.Table]:
         """Rows of `archive_locations` for every run and thread emitted: the files holding their winners."""
         sql = """
-            SELECT 'run' AS kind, run_id AS owner, path, count(*) AS objects FROM winners
-            WHERE kind IN ('run', 'step') AND run_id IN (SELECT id FROM eff_runs) GROUP BY ALL
-            UNION ALL
-            SELECT 'thread', id, path, count(*) FROM winners
-            WHERE kind = 'thread' AND id IN (SELECT id FROM touched_threads) GROUP BY ALL"""
+            SELECT kind, owner, path, objects FROM (
+                SELECT 'run' AS kind, run_id AS owner, file_no, count(*) AS objects FROM winners
+                WHERE kind IN ('run', 'step') AND run_id IN (SELECT id FROM eff_runs) GROUP BY ALL
+                UNION ALL
+                SELECT 'thread', id, file_no, count(*) FROM winners
+                WHERE kind = 'thread' AND id IN (SELECT id FROM touched_threads) GROUP BY ALL
+            ) JOIN files USING (file_no)"""
         for batch in self.con.sql(sql).to_arrow_reader(50_000):
             yield pa.Table.from_batches([batch])
 

@@ -29,6 +29,9 @@ from .archive_files import ArchiveFile
 KINDS = {"thread": "thread", "thread.run": "run", "thread.run.step": "step"}
 _ID_PREFIXES = (("step_", "step"), ("run_", "run"), ("thread_", "thread"))
 _READ_ERRORS = (EOFError, OSError, zlib.error, zipfile.BadZipFile)
+# A plain file up to this size is read in one call (one open, one read, no stream objects): most
+# archives are many small pages. Bigger, gzipped or zipped files are streamed.
+WHOLE_FILE_BYTES = 8 << 20
 
 
 @dataclass
@@ -83,6 +86,9 @@ class FileReader:
 
     def __iter__(self) -> Iterator[Union[Found, Problem]]:
         file = self.file
+        if file.member is None and not file.gzipped and file.size <= WHOLE_FILE_BYTES:
+            yield from self._whole()
+            return
         try:
             raw = _Hashing(file.opener())
         except OSError as exc:
@@ -102,12 +108,29 @@ class FileReader:
         finally:
             raw.close()
 
+    def _whole(self) -> Iterator[Union[Found, Problem]]:
+        """A small plain file: read in one call, hashed and parsed from the same bytes."""
+        try:
+            with open(self.file.location, "rb", buffering=0) as handle:
+                data = handle.read()
+        except OSError as exc:
+            yield Problem("", f"cannot be read: {exc.strerror or exc}")
+            return
+        self.sha256 = hashlib.sha256(data).hexdigest()
+        if self.file.fmt == "jsonl":
+            yield from self._lines(io.BytesIO(data))
+        else:
+            yield from self._parse(data)
+
     def _document(self, stream: Any) -> Iterator[Union[Found, Problem]]:
         try:
             data = stream.read()
         except _READ_ERRORS as exc:
             yield Problem("", _read_error(exc))
             return
+        yield from self._parse(data)
+
+    def _parse(self, data: bytes) -> Iterator[Union[Found, Problem]]:
         try:
             doc = orjson.loads(data)
         except orjson.JSONDecodeError as exc:

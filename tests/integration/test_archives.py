@@ -202,6 +202,25 @@ def test_adding_files_reads_only_them_and_equals_a_fresh_load(tmp_path):
     assert table(db, "select count(*) from assistants.archive_files") == [(len(old) + len(new),)]
 
 
+def test_a_file_touched_but_unchanged_is_not_read_again_and_one_rewritten_is(tmp_path):
+    full = _world_export(tmp_path, threads=3)
+    archive, db = tmp_path / "archive", tmp_path / "inc.duckdb"
+    shutil.copytree(full, archive)
+    load_in_process(archive, db)
+    before = snapshot(db)
+    touched, rewritten = sorted((archive / "runs").glob("*.json"))[:2]
+    for path in (touched, rewritten):
+        path.write_bytes(path.read_bytes())  # a new mtime; the same size
+    doc = json.loads(rewritten.read_bytes())
+    doc["data"][0]["model"] = "gpt-4o-mini" if doc["data"][0]["model"] != "gpt-4o-mini" else "gpt-4o"
+    rewritten.write_text(json.dumps(doc))
+    opened = load_in_process(archive, db)
+    assert str(rewritten.relative_to(archive)) in opened and str(touched.relative_to(archive)) not in opened
+    after = snapshot(db)
+    assert after != before
+    assert load_in_process(archive, db) == []  # both recorded with their new size and mtime
+
+
 def test_a_run_split_over_an_old_and_a_new_file_is_loaded_whole(tmp_path):
     full = _world_export(tmp_path, threads=3)
     fresh_db = tmp_path / "fresh.duckdb"
