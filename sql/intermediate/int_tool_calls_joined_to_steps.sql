@@ -3,7 +3,7 @@
 -- Meaning: each tool call with its step's outcome and timing, and its run's model, assistant
 --   and day.
 -- Definitions:
---   api: the API of the call's run ('assistants').
+--   api: the API of the call's run ('assistants'); agent (= assistant_id): its run's assistant.
 --   step_status, is_step_terminal, is_step_completed, is_step_failed, is_step_cancelled,
 --     is_step_expired: the status of the step the call belongs to. The API gives tool calls no
 --     status of their own: a call fails when its step fails.
@@ -32,6 +32,7 @@ joined as (
         tool_calls.tool_call_id,
         tool_calls.run_id,
         tool_calls.thread_id,
+        steps.agent,
         steps.assistant_id,
         steps.model,
         steps.run_date,
