@@ -1,8 +1,15 @@
 -- int_tool_calls_classified_by_fee
--- Grain: one row per tool call of either API, key (step_id, tool_call_position).
--- Meaning: each tool call with how the provider bills it beyond tokens: the one place that says
---   which tool calls runsteps prices per call, and why the others are in no cost.
+-- Grain: one row per tool call of either API, key (step_id, tool_call_position): an Assistants
+--   step's tool call, or a Responses output item that calls a tool (step_id its response_id).
+-- Meaning: each tool call with its type and how the provider bills it beyond tokens: the one place
+--   that says which tool calls runsteps prices per call, and why the others are in no cost. Read
+--   straight from staging (no join), so that counting fees per run stays cheap.
 -- Definitions:
+--   api: 'assistants' for run_step_tool_calls, 'responses' for response items.
+--   run_id: the run, or the response.
+--   tool_type: the Assistants tool call's type; for a response, the output item's type without
+--     `_call` (function, file_search, code_interpreter, mcp, web_search, bing_grounding, ...), as
+--     the Assistants API names its tool types. Only items whose type ends in `_call` are tool calls.
 --   fee_rule:
 --     'per_call_web_search': a Responses API web_search call, billed per call (genai-prices'
 --       web_searches_kcount; int_usage_priced prices it);
@@ -21,9 +28,40 @@
 --     gives); null for the other rules.
 with
 
+assistants_tool_calls as (
+
+    select * from analytics.stg_run_step_tool_calls
+
+),
+
+response_items as (
+
+    select * from analytics.stg_response_items
+
+),
+
 tool_calls as (
 
-    select * from analytics.int_tool_calls_unioned_across_apis
+    select
+        'assistants' as api,
+        step_id,
+        tool_call_position,
+        run_id,
+        tool_type
+
+    from assistants_tool_calls
+
+    union all
+
+    select
+        'responses' as api,
+        response_id as step_id,
+        item_position as tool_call_position,
+        response_id as run_id,
+        substr(item_type, 1, length(item_type) - 5) as tool_type
+
+    from response_items
+    where item_type like '%\_call' escape '\'
 
 ),
 

@@ -9,6 +9,7 @@
 --     status of their own: a call fails when its step fails.
 --   step_last_error_code: the step's last_error.code (server_error, rate_limit_exceeded).
 --   step_seconds: the step's created_at -> ended_at.
+--   fee_rule, fee_note: how the call is billed beyond tokens (int_tool_calls_classified_by_fee).
 with
 
 tool_calls as (
@@ -20,6 +21,13 @@ tool_calls as (
 steps as (
 
     select * from analytics.int_steps_joined_to_runs
+
+),
+
+fees as (
+
+    select * from analytics.int_tool_calls_classified_by_fee
+    where api = 'assistants'
 
 ),
 
@@ -38,6 +46,8 @@ joined as (
         steps.run_date,
         steps.run_status,
         tool_calls.tool_type,
+        fees.fee_rule,
+        fees.fee_note,
         tool_calls.function_name,
         tool_calls.server_label,
         tool_calls.output_count,
@@ -56,6 +66,9 @@ joined as (
     from tool_calls
     left join steps
         on steps.step_id = tool_calls.step_id
+    left join fees
+        on fees.step_id = tool_calls.step_id
+        and fees.tool_call_position = tool_calls.tool_call_position
 
 )
 

@@ -22,7 +22,7 @@ with
 
 tool_calls as (
 
-    select * from analytics.int_tool_calls_classified_by_fee
+    select * from analytics.int_tool_calls_unioned_across_apis
 
 ),
 
