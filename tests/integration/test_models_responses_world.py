@@ -229,3 +229,56 @@ def test_a_warehouse_that_loaded_only_the_responses_api_builds_and_passes_its_da
         assert fetch_all(client, "select api, count(*) from analytics.fct_runs group by api") == [("responses", len(ids))]
     failing = [(t.name, t.failing_rows, t.sample) for t in run_data_tests(pipeline) if t.failing_rows]
     assert failing == []
+
+
+def test_reported_web_searches_win_over_items_and_an_override_prices_only_the_tools_it_names(db, tmp_path):
+    """A response that reports `tool_usage.web_search.num_requests` (newer API versions) is billed for
+    that many searches, not for its web_search_call items. An override prices what it names: a web
+    search price of its own, and no file search price (those calls are then listed, not $0).
+    Hand-computed: genai-prices 0.2.3 bills OpenAI web searches at $10 and file searches at $2.50 per
+    1,000 calls for every model of this world that has a price."""
+    with Emulator(api="responses", flavour="openai", seed=11, conversations=16, responses_per_conversation=6) as emu:
+        ids = emu.world.response_ids(retained_only=True)
+        assert run_cli(*responses_args(emu, db, response_ids=ids), env=key_env(emu)).code == 0
+        objects = {rid: emu.world.response(rid) for rid in ids}
+    # a completed response of a priced model that made file searches
+    rid, obj = next((rid, o) for rid, o in sorted(objects.items())
+                    if o["status"] == "completed" and o["model"] in ("gpt-4.1", "gpt-4.1-mini", "gpt-4o-mini")
+                    and any(i["type"] == "file_search_call" for i in o["output"]))
+    file_searches = sum(i["type"] == "file_search_call" for i in obj["output"])
+    web_items = sum(i["type"] == "web_search_call" for i in obj["output"])
+    pipeline = build_pipeline(db, pipelines_dir=db.with_name(db.name + ".dlt"))
+    columns = ("billed_web_search_calls, billed_file_search_calls, web_search_cost_usd, file_search_cost_usd, "
+               "tool_cost_usd, cost_usd, unpriced_tool_calls")
+
+    def run_row():
+        with pipeline.sql_client() as client:
+            return fetch_all(client, f"select {columns} from analytics.fct_runs where run_id = %s", rid)[0]
+
+    build_models(pipeline)
+    before = run_row()
+    assert before[:5] == (web_items, file_searches, pytest.approx(web_items * 0.01),
+                          pytest.approx(file_searches * 0.0025), pytest.approx(web_items * 0.01 + file_searches * 0.0025))
+
+    with pipeline.sql_client() as client:
+        client.execute_sql("update responses set web_search_requests = 7 where id = %s", rid)
+    build_models(pipeline)
+    reported = run_row()
+    assert reported[0] == 7 and reported[2] == pytest.approx(0.07)
+    assert reported[5] - before[5] == pytest.approx((7 - web_items) * 0.01)
+
+    overrides = tmp_path / "prices.csv"
+    overrides.write_text("model,valid_from,valid_to,input_usd_per_mtok,output_usd_per_mtok,note,"
+                         "web_search_usd_per_kcall,file_search_usd_per_kcall\n"
+                         f"{obj['model']},,,1.00,2.00,negotiated,25.00,\n", encoding="utf-8")
+    build_models(pipeline, price_overrides=overrides)
+    usage = obj["usage"]
+    tokens = (usage["input_tokens"] * 1.00 + usage["output_tokens"] * 2.00) / 1e6  # no cache price: input price
+    assert run_row() == (7, file_searches, pytest.approx(0.175), None, pytest.approx(0.175),
+                         pytest.approx(tokens + 0.175), file_searches)
+    with pipeline.sql_client() as client:
+        listed = fetch_all(client, "select model, tool_type, reason, calls from analytics.unpriced_tool_calls "
+                                   "where tool_type = 'file_search' and model = %s", obj["model"])
+    assert listed and listed[0][2] == "no per-call price for the model" and listed[0][3] >= file_searches
+    failing = [(t.name, t.failing_rows, t.sample) for t in run_data_tests(pipeline) if t.failing_rows]
+    assert failing == []

@@ -124,7 +124,8 @@ def _parse_price(path: Path, line: int, column: str, value: str) -> Decimal:
         price = Decimal(value)
     except InvalidOperation:
         raise PriceOverridesError(
-            f"{path}:{line}: {column} {value!r} is not a price in USD per million tokens"
+            f"{path}:{line}: {column} {value!r} is not a price in USD per "
+            + ("1,000 calls" if column.endswith("_kcall") else "million tokens")
         ) from None
     if not price.is_finite() or price < 0:
         raise PriceOverridesError(f"{path}:{line}: {column} {value!r} must be a number >= 0")
