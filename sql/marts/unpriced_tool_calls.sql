@@ -9,13 +9,15 @@
 --     per call when model_prices has no per-call price for the model at the run's time (genai-prices
 --     has none, or an override gives none); else the call's fee_note (int_tool_calls_classified_by_fee:
 --     code interpreter sessions, Assistants file search storage, other hosted tools).
+--   model, run_date: the calls' runs' (read from fct_runs; the calls themselves from the light
+--     int_tool_calls_classified_by_fee, so that this listing stays cheap to compute).
 --   calls / runs: the tool calls and the distinct runs that made them.
 --   first_run_date / last_run_date: the UTC days of their runs.
 with
 
 tool_calls as (
 
-    select * from analytics.fct_tool_calls
+    select * from analytics.int_tool_calls_classified_by_fee
 
 ),
 
@@ -29,11 +31,11 @@ unpriced as (
 
     select
         tool_calls.api,
-        tool_calls.model,
+        runs.model,
         tool_calls.tool_type,
         coalesce(tool_calls.fee_note, 'no per-call price for the model') as reason,
         tool_calls.run_id,
-        tool_calls.run_date
+        runs.run_date
 
     from tool_calls
     left join runs

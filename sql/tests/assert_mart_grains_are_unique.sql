@@ -1,8 +1,9 @@
 -- assert_mart_grains_are_unique
--- Returns: one row per grain value that appears more than once in a mart that promises it unique:
---   every rpt_ mart (run_date, api, agent, model, and the tool or error code where the grain has
---   one) and unpriced_tool_calls (api, model, tool_type, reason). Separate from
---   assert_keys_are_unique so that neither query expands every view at once.
+-- Returns: one row per grain value that appears more than once in a daily mart that promises it
+--   unique: rpt_daily_usage, rpt_failure_rates and rpt_daily_timings (run_date, api, agent, model).
+--   The tool and error-code marts are assert_tool_mart_grains_are_unique, the facts'
+--   keys assert_keys_are_unique: each query expands only a few views, so that it stays within
+--   DuckDB's memory cap (every view of a query is inlined into one plan).
 -- Why: a doubled row of a mart counts its runs, tokens and cost twice in the report.
 with
 
@@ -42,49 +43,11 @@ daily_timings as (
 
 ),
 
-tool_usage as (
-
-    select
-        'rpt_tool_usage' as model_name,
-        cast(run_date as varchar) || '/' || api || '/' || coalesce(agent, '-') || '/' || coalesce(model, '-')
-            || '/' || coalesce(tool_type, '-') || '/' || coalesce(function_name, '-') as key_value,
-        count(*) as rows_with_key
-    from analytics.rpt_tool_usage
-    group by run_date, api, agent, model, tool_type, function_name
-
-),
-
-failures_by_error_code as (
-
-    select
-        'rpt_failures_by_error_code' as model_name,
-        cast(run_date as varchar) || '/' || api || '/' || coalesce(agent, '-') || '/' || coalesce(model, '-')
-            || '/' || last_error_code as key_value,
-        count(*) as rows_with_key
-    from analytics.rpt_failures_by_error_code
-    group by run_date, api, agent, model, last_error_code
-
-),
-
-unpriced_tool_calls as (
-
-    select
-        'unpriced_tool_calls' as model_name,
-        api || '/' || coalesce(model, '-') || '/' || coalesce(tool_type, '-') || '/' || reason as key_value,
-        count(*) as rows_with_key
-    from analytics.unpriced_tool_calls
-    group by api, model, tool_type, reason
-
-),
-
 all_keys as (
 
     select * from daily_usage
     union all select * from failure_rates
     union all select * from daily_timings
-    union all select * from tool_usage
-    union all select * from failures_by_error_code
-    union all select * from unpriced_tool_calls
 
 )
 

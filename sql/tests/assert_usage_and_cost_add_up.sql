@@ -2,8 +2,6 @@
 -- Returns: one row per check that fails, with the two sides:
 --   - fct_runs has as many rows as the raw runs and responses (no fan-out from the price, step or
 --     tool-call joins), for each API;
---   - fct_tool_calls has as many rows as the raw tool calls and response tool-call items (no
---     fan-out), and unpriced_tool_calls lists each billed_otherwise call once;
 --   - rpt_daily_usage adds up to fct_runs: runs, input, output and total tokens, cost, tool cost,
 --     billed and unpriced tool calls;
 --   - input_tokens + output_tokens = total_tokens for every run with usage;
@@ -28,26 +26,6 @@ runs as (
 
 ),
 
-raw_tool_calls as (
-
-    select step_id from analytics.stg_run_step_tool_calls
-    union all
-    select response_id as step_id from analytics.stg_response_items
-    where item_type like '%\_call' escape '\'
-
-),
-
-tool_calls as (
-
-    select * from analytics.fct_tool_calls
-
-),
-
-listed_tool_calls as (
-
-    select * from analytics.unpriced_tool_calls
-
-),
 
 daily as (
 
@@ -172,17 +150,6 @@ checks as (
     select 'rpt_daily_usage unpriced_tool_calls = fct_runs', cast(daily_totals.unpriced_tool_calls as double),
         cast(run_totals.unpriced_tool_calls as double)
     from run_totals cross join daily_totals
-
-    union all
-
-    select 'fct_tool_calls rows = raw tool calls', cast((select count(*) from tool_calls) as double),
-        cast((select count(*) from raw_tool_calls) as double)
-
-    union all
-
-    select 'unpriced_tool_calls billed otherwise = fct_tool_calls billed otherwise',
-        cast((select coalesce(sum(calls), 0) from listed_tool_calls where reason <> 'no per-call price for the model') as double),
-        cast((select count(*) from tool_calls where fee_rule = 'billed_otherwise') as double)
 
 ),
 
