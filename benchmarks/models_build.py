@@ -35,7 +35,7 @@ MODELS = "['gpt-4o-2024-08-06', 'gpt-4o-mini', 'o3', 'gpt-4.1', 'acme-internal-l
 START = "2025-05-01 00:00:00+00"
 TARGET_S = 5.0
 MARTS = ("fct_runs", "fct_run_steps", "fct_tool_calls", "rpt_daily_usage", "rpt_failure_rates",
-         "rpt_failures_by_error_code", "rpt_tool_usage", "rpt_daily_timings", "unpriced_models")
+         "rpt_failures_by_error_code", "rpt_tool_usage", "rpt_daily_timings", "unpriced_models", "unpriced_tool_calls")
 
 _TYPES = {"text": "VARCHAR", "bigint": "BIGINT", "double": "DOUBLE", "bool": "BOOLEAN", "json": "JSON",
           "timestamp": "TIMESTAMPTZ"}

@@ -152,6 +152,7 @@ def _(fmt, mo, queries, window, wh):
     with wh.session():
         by_model = queries.cost_by_model(wh, window)
         unpriced = queries.unpriced_models(wh)
+        unpriced_tools = queries.unpriced_tool_calls(wh)
     mo.vstack([
         mo.md("### Cost by model\nPrices are per million tokens, as in effect on the runs' days."),
         mo.ui.table(by_model, selection=None, label="Cost by model"),
@@ -160,6 +161,11 @@ def _(fmt, mo, queries, window, wh):
             "These models have no price, so their usage is in no cost figure: add them to "
             "`sql/seeds/price_overrides.csv` and run `runsteps models`. "
             + ", ".join(f"**{u['model']}** ({fmt.compact(u['total_tokens'])} tokens)" for u in unpriced))),
+        mo.md("### Tool calls with a fee in no cost\n" + (
+            "Every tool fee is priced." if not unpriced_tools else
+            "Web and file searches of the Responses API are priced per call where genai-prices has a price; "
+            "these are not: " + ", ".join(f"**{t['tool_type']}** ({t['api']}, {fmt.count(int(t['calls']))} calls: "
+                                         f"{t['reason']})" for t in unpriced_tools))),
     ])
     return
 

@@ -5,8 +5,8 @@
 -- Definitions:
 --   step_id: the response_id: a response has no steps, its output items play the part of one step.
 --   tool_call_position: the item's place in the response's output.
---   tool_type: the item type without `_call` (function, file_search, code_interpreter, mcp,
---     web_search, bing_grounding, ...), as the Assistants API names its tool types.
+--   tool_type, fee_rule, fee_note: as int_tool_calls_classified_by_fee defines them (the item
+--     type without `_call`; how the call is billed beyond tokens).
 --   step_status: the item's status, or its response's when the item has none. is_step_terminal:
 --     completed, failed, cancelled or incomplete; a tool call failed when that status is failed.
 --   step_created_at / step_ended_at / step_seconds: the response's (items have no times).
@@ -38,14 +38,25 @@ search_results as (
 
 ),
 
+fees as (
+
+    select * from analytics.int_tool_calls_classified_by_fee
+    where api = 'responses'
+
+),
+
 tool_call_items as (
 
     select
-        *,
-        substr(item_type, 1, length(item_type) - 5) as tool_type
+        items.*,
+        fees.tool_type,
+        fees.fee_rule,
+        fees.fee_note
 
     from items
-    where item_type like '%\_call' escape '\'
+    inner join fees
+        on fees.step_id = items.response_id
+        and fees.tool_call_position = items.item_position
 
 ),
 
@@ -74,11 +85,14 @@ joined as (
         coalesce(tool_call_items.call_id, tool_call_items.item_id) as tool_call_id,
         tool_call_items.response_id as run_id,
         runs.thread_id,
+        runs.agent,
         runs.assistant_id,
         runs.model,
         runs.run_date,
         runs.status as run_status,
         tool_call_items.tool_type,
+        tool_call_items.fee_rule,
+        tool_call_items.fee_note,
         tool_call_items.function_name,
         tool_call_items.server_label,
         outputs_per_item.output_count,
@@ -110,11 +124,14 @@ classified as (
         tool_call_id,
         run_id,
         thread_id,
+        agent,
         assistant_id,
         model,
         run_date,
         run_status,
         tool_type,
+        fee_rule,
+        fee_note,
         function_name,
         server_label,
         output_count,

@@ -4,6 +4,8 @@
 --   and its usage by token class.
 -- Definitions:
 --   api: the API the run comes from ('assistants' or 'responses'; see int_runs_unioned_across_apis).
+--   agent (= assistant_id), agent_name, agent_version, reported_web_search_calls: as
+--     int_runs_unioned_across_apis defines them.
 --   run_date: the UTC date of the run's created_at. Every run-level and step-level figure is
 --     dated by it, so a run and its steps always land on the same day.
 --   is_terminal: status is completed, failed, cancelled, expired or incomplete; such a run no
@@ -32,7 +34,10 @@ classified as (
         api,
         run_id,
         thread_id,
+        agent,
         assistant_id,
+        agent_name,
+        agent_version,
         model,
         status,
         cast(created_at at time zone 'UTC' as date) as run_date,
@@ -55,7 +60,8 @@ classified as (
         cached_input_tokens,
         output_tokens,
         reasoning_tokens,
-        total_tokens
+        total_tokens,
+        reported_web_search_calls
 
     from runs
 

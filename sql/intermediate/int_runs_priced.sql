@@ -7,6 +7,10 @@
 --     cost_usd, cost_basis: the run's own usage as int_usage_priced prices it (the cost
 --     formula is defined there). Costs are null (never 0) when the model has no price at that moment
 --     or the run has no usage yet.
+--   billed_web_search_calls, billed_file_search_calls, web_search_usd_per_kcall,
+--     file_search_usd_per_kcall, web_search_cost_usd, file_search_cost_usd, tool_cost_usd,
+--     unpriced_tool_calls: the tool calls billed per call, their cost (included in cost_usd), and the
+--     calls whose fee is in no cost, as int_usage_priced defines them.
 --   Costs come from the run's own usage only; step usage is a breakdown of it, never added to it.
 with
 
@@ -37,6 +41,14 @@ priced as (
         run_usage.input_cost_usd,
         run_usage.cached_input_cost_usd,
         run_usage.output_cost_usd,
+        run_usage.billed_web_search_calls,
+        run_usage.billed_file_search_calls,
+        run_usage.web_search_usd_per_kcall,
+        run_usage.file_search_usd_per_kcall,
+        run_usage.web_search_cost_usd,
+        run_usage.file_search_cost_usd,
+        run_usage.tool_cost_usd,
+        run_usage.unpriced_tool_calls,
         run_usage.cost_usd,
         run_usage.cost_basis
 

@@ -6,8 +6,12 @@
 -- Definitions:
 --   api: 'assistants' or 'responses'.
 --   thread_id: the run's thread, or the response's conversation (null for a response outside one).
---   assistant_id: the agent: the assistant for assistants; for responses the Foundry agent as
+--   agent: the agent that ran: the assistant id for assistants; for responses the Foundry agent as
 --     `name:version` (the name alone without a version; null for a response without an agent).
+--   assistant_id: the same value as agent, kept under its first name for queries written before
+--     the Responses API.
+--   agent_name / agent_version: the Foundry agent of a response; for assistants the assistant id
+--     and null.
 --   status: both APIs' values as they are (responses have no expired, requires_action, cancelling).
 --   started_at: when the run started; null for responses (the API reports no start).
 --   run_started_at: when the run time starts: started_at for assistants, created_at for responses
@@ -19,6 +23,9 @@
 --   input_tokens / output_tokens: assistants' prompt_tokens / completion_tokens.
 --   cached_input_tokens / reasoning_tokens: the response's detail; null for assistants runs (the
 --     Assistants API reports none: unknown, not 0).
+--   reported_web_search_calls: the billable web searches the response reports
+--     (`tool_usage.web_search.num_requests`, newer API versions); null when it reports none, and
+--     for assistants runs (the Assistants API has no web search tool).
 with
 
 assistants_runs as (
@@ -39,7 +46,10 @@ unioned as (
         api,
         run_id,
         thread_id,
+        assistant_id as agent,
         assistant_id,
+        assistant_id as agent_name,
+        cast(null as varchar) as agent_version,
         model,
         status,
         created_at,
@@ -60,7 +70,8 @@ unioned as (
         cast(null as bigint) as cached_input_tokens,
         completion_tokens as output_tokens,
         cast(null as bigint) as reasoning_tokens,
-        total_tokens
+        total_tokens,
+        cast(null as bigint) as reported_web_search_calls
 
     from assistants_runs
 
@@ -73,7 +84,13 @@ unioned as (
         case
             when agent_version is null then agent_name
             else agent_name || ':' || agent_version
+        end as agent,
+        case
+            when agent_version is null then agent_name
+            else agent_name || ':' || agent_version
         end as assistant_id,
+        agent_name,
+        agent_version,
         model,
         status,
         created_at,
@@ -90,7 +107,8 @@ unioned as (
         cached_input_tokens,
         output_tokens,
         reasoning_tokens,
-        total_tokens
+        total_tokens,
+        web_search_requests as reported_web_search_calls
 
     from responses
 

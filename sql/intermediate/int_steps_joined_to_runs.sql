@@ -3,7 +3,7 @@
 -- Meaning: each step with what it takes from its run (steps carry no model: it is the run's), its
 --   outcome as flags, when it ended and how long it took.
 -- Definitions:
---   api, assistant_id, model, run_date, run_created_at, run_status, is_run_terminal: the run's. A
+--   api, agent (= assistant_id), model, run_date, run_created_at, run_status, is_run_terminal: the run's. A
 --     step whose run is missing keeps its own assistant_id, and has no api, model and run_date.
 --   input_tokens / output_tokens: the step's prompt_tokens / completion_tokens. cached_input_tokens
 --     and reasoning_tokens: null, as for runs (the Assistants API reports no such detail).
@@ -31,6 +31,7 @@ joined as (
         steps.step_id,
         steps.run_id,
         steps.thread_id,
+        coalesce(runs.agent, steps.assistant_id) as agent,
         coalesce(runs.assistant_id, steps.assistant_id) as assistant_id,
         runs.model,
         runs.run_date,

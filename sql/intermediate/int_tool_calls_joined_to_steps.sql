@@ -3,12 +3,13 @@
 -- Meaning: each tool call with its step's outcome and timing, and its run's model, assistant
 --   and day.
 -- Definitions:
---   api: the API of the call's run ('assistants').
+--   api: the API of the call's run ('assistants'); agent (= assistant_id): its run's assistant.
 --   step_status, is_step_terminal, is_step_completed, is_step_failed, is_step_cancelled,
 --     is_step_expired: the status of the step the call belongs to. The API gives tool calls no
 --     status of their own: a call fails when its step fails.
 --   step_last_error_code: the step's last_error.code (server_error, rate_limit_exceeded).
 --   step_seconds: the step's created_at -> ended_at.
+--   fee_rule, fee_note: how the call is billed beyond tokens (int_tool_calls_classified_by_fee).
 with
 
 tool_calls as (
@@ -23,6 +24,13 @@ steps as (
 
 ),
 
+fees as (
+
+    select * from analytics.int_tool_calls_classified_by_fee
+    where api = 'assistants'
+
+),
+
 joined as (
 
     select
@@ -32,11 +40,14 @@ joined as (
         tool_calls.tool_call_id,
         tool_calls.run_id,
         tool_calls.thread_id,
+        steps.agent,
         steps.assistant_id,
         steps.model,
         steps.run_date,
         steps.run_status,
         tool_calls.tool_type,
+        fees.fee_rule,
+        fees.fee_note,
         tool_calls.function_name,
         tool_calls.server_label,
         tool_calls.output_count,
@@ -55,6 +66,9 @@ joined as (
     from tool_calls
     left join steps
         on steps.step_id = tool_calls.step_id
+    left join fees
+        on fees.step_id = tool_calls.step_id
+        and fees.tool_call_position = tool_calls.tool_call_position
 
 )
 

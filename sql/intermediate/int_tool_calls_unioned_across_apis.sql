@@ -20,8 +20,8 @@ response_tool_calls as (
 unioned as (
 
     select
-        api, step_id, tool_call_position, tool_call_id, run_id, thread_id, assistant_id, model,
-        run_date, run_status, tool_type, function_name, server_label, output_count, result_count,
+        api, step_id, tool_call_position, tool_call_id, run_id, thread_id, agent, assistant_id, model,
+        run_date, run_status, tool_type, fee_rule, fee_note, function_name, server_label, output_count, result_count,
         step_status, is_step_terminal, is_step_completed, is_step_failed, is_step_cancelled,
         is_step_expired, step_last_error_code, step_created_at, step_ended_at, step_seconds
     from assistants_tool_calls
@@ -29,8 +29,8 @@ unioned as (
     union all
 
     select
-        api, step_id, tool_call_position, tool_call_id, run_id, thread_id, assistant_id, model,
-        run_date, run_status, tool_type, function_name, server_label, output_count, result_count,
+        api, step_id, tool_call_position, tool_call_id, run_id, thread_id, agent, assistant_id, model,
+        run_date, run_status, tool_type, fee_rule, fee_note, function_name, server_label, output_count, result_count,
         step_status, is_step_terminal, is_step_completed, is_step_failed, is_step_cancelled,
         is_step_expired, step_last_error_code, step_created_at, step_ended_at, step_seconds
     from response_tool_calls

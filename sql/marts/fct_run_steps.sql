@@ -3,7 +3,9 @@
 -- Meaning: every step with its run's assistant, model and day, its outcome, duration, usage and
 --   the cost of that usage at the run's model price.
 -- Definitions:
---   api, model, run_date, run_status, is_run_terminal: the run's (steps carry no model).
+--   api, agent (= assistant_id), model, run_date, run_status, is_run_terminal: the run's (steps
+--     carry no model).
+--   Steps carry no tool fees: only responses have tool calls billed per call, and they have no steps.
 --   step_type: message_creation or tool_calls. is_terminal and is_completed / is_failed /
 --     is_cancelled / is_expired: the step's outcome.
 --   step_seconds: created_at -> ended_at (completed_at, failed_at, cancelled_at or expired_at by
@@ -30,6 +32,7 @@ final as (
         step_id,
         run_id,
         thread_id,
+        agent,
         assistant_id,
         model,
         run_date,

@@ -8,8 +8,11 @@
 --   is_terminal and is_completed / is_failed / is_cancelled / is_expired / is_incomplete: the
 --     outcome; an open run (queued, in_progress, requires_action, cancelling) is not terminal.
 --   api: the API the run comes from: 'assistants' or 'responses'.
---   assistant_id: the agent: the assistant, or the response's Foundry agent as `name:version`
---     (null for a response made without an agent). thread_id: the thread, or the conversation.
+--   agent: the agent that ran: the assistant id, or the response's Foundry agent as
+--     `name:version` (null for a response made without an agent). agent_name / agent_version: the
+--     Foundry agent's name and version (for assistants: the assistant id, and null).
+--     assistant_id: the same value as agent, kept for queries written before the Responses API.
+--   thread_id: the thread, or the conversation.
 --   is_error: failed or expired (an error or a timeout); cancelled and incomplete runs are not
 --     errors, only not completed.
 --   last_error_code: server_error, rate_limit_exceeded or invalid_prompt (set on failed runs).
@@ -18,17 +21,20 @@
 --   input_tokens / cached_input_tokens / output_tokens / reasoning_tokens / total_tokens: the run's
 --     usage by token class; null until terminal. cached_input_tokens and reasoning_tokens are null
 --     for assistants runs: the API reports no such detail.
---   input_cost_usd / cached_input_cost_usd / output_cost_usd / cost_usd: the cost by token class
---     and in all, at the price of the run's model at created_at (priced_at), as int_usage_priced
---     defines them; null (never 0) when that model has no price then (is_priced false, see
+--   input_cost_usd / cached_input_cost_usd / output_cost_usd / web_search_cost_usd /
+--     file_search_cost_usd / tool_cost_usd / cost_usd: the cost by token class, by tool billed per
+--     call, and in all, at the price of the run's model at created_at (priced_at), as
+--     int_usage_priced defines them (billed_web_search_calls / billed_file_search_calls: the calls
+--     billed per call; unpriced_tool_calls: calls with a fee that is in no cost, listed in the
+--     mart unpriced_tool_calls; tool calls that cost tokens only have no fee); null (never 0) when that model has no price then (is_priced false, see
 --     unpriced_models) or the run has no usage yet.
 --   cost_basis: 'list_price_with_cache_discount' for responses (cached input at the cache-read
 --     price); 'list_price_without_cache_discount' for assistants runs: a list-price estimate
 --     with every input token at the full input rate (no cached-token detail), so an upper bound of
 --     the bill.
 --   steps, message_creation_steps, tool_calls_steps, failed_steps: the run's steps (0 if none).
---   tool_calls, code_interpreter_calls, file_search_calls, function_calls, other_tool_calls: its
---     tool calls by type (0 if none).
+--   tool_calls, code_interpreter_calls, file_search_calls, function_calls, web_search_calls,
+--     other_tool_calls: its tool calls by type (0 if none).
 with
 
 runs as (
@@ -55,7 +61,10 @@ final as (
         runs.api,
         runs.run_id,
         runs.thread_id,
+        runs.agent,
         runs.assistant_id,
+        runs.agent_name,
+        runs.agent_version,
         runs.model,
         runs.run_date,
         runs.status,
@@ -90,6 +99,14 @@ final as (
         runs.input_cost_usd,
         runs.cached_input_cost_usd,
         runs.output_cost_usd,
+        runs.billed_web_search_calls,
+        runs.billed_file_search_calls,
+        runs.web_search_usd_per_kcall,
+        runs.file_search_usd_per_kcall,
+        runs.web_search_cost_usd,
+        runs.file_search_cost_usd,
+        runs.tool_cost_usd,
+        runs.unpriced_tool_calls,
         runs.cost_usd,
         runs.cost_basis,
         coalesce(steps.steps, 0) as steps,
@@ -100,6 +117,7 @@ final as (
         coalesce(tool_calls.code_interpreter_calls, 0) as code_interpreter_calls,
         coalesce(tool_calls.file_search_calls, 0) as file_search_calls,
         coalesce(tool_calls.function_calls, 0) as function_calls,
+        coalesce(tool_calls.web_search_calls, 0) as web_search_calls,
         coalesce(tool_calls.other_tool_calls, 0) as other_tool_calls
 
     from runs

@@ -1,10 +1,12 @@
 -- rpt_daily_timings
--- Grain: one row per run_date x api x assistant_id x model that has runs.
+-- Grain: one row per run_date x api x agent x model that has runs.
 -- Meaning: how long runs waited, ran, and how long their steps took, per API, assistant, model and
 --   day. Run times are split by how the run ended, because they mean different things: a
 --   completed run's time is latency; an expired run's is pinned at the expiry deadline (the API's
 --   10 minutes) and says nothing about speed, so mixing them drags every statistic.
 -- Definitions:
+--   agent: the assistant id, or the Foundry agent as `name:version` (null for responses without
+--     an agent); assistant_id: the same value, kept for queries written before the Responses API.
 --   run_date: UTC date of the runs' created_at; steps count on their run's day.
 --   queue_seconds: a run's created_at -> started_at (runs that started).
 --   completed_*: run_seconds (started_at -> completed_at) of completed runs that started.
@@ -43,6 +45,7 @@ run_timings as (
     select
         run_date,
         api,
+        agent,
         assistant_id,
         model,
         count(*) as runs,
@@ -65,7 +68,7 @@ run_timings as (
         max(other_ended_run_seconds) as other_ended_run_seconds_max
 
     from runs_by_outcome
-    group by run_date, api, assistant_id, model
+    group by run_date, api, agent, assistant_id, model
 
 ),
 
@@ -74,6 +77,7 @@ step_timings as (
     select
         run_date,
         api,
+        agent,
         assistant_id,
         model,
         count(step_seconds) as timed_steps,
@@ -83,7 +87,7 @@ step_timings as (
         max(step_seconds) as step_seconds_max
 
     from steps
-    group by run_date, api, assistant_id, model
+    group by run_date, api, agent, assistant_id, model
 
 ),
 
@@ -101,6 +105,7 @@ final as (
     left join step_timings
         on step_timings.run_date is not distinct from run_timings.run_date
         and step_timings.api is not distinct from run_timings.api
+        and step_timings.agent is not distinct from run_timings.agent
         and step_timings.assistant_id is not distinct from run_timings.assistant_id
         and step_timings.model is not distinct from run_timings.model
 

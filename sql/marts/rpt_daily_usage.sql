@@ -1,7 +1,9 @@
 -- rpt_daily_usage
--- Grain: one row per run_date x api x assistant_id x model that has runs.
+-- Grain: one row per run_date x api x agent x model that has runs.
 -- Meaning: what each assistant used and cost, per API, model and day. The finance view.
 -- Definitions:
+--   agent: the assistant id, or the Foundry agent as `name:version` (null for responses without
+--     an agent); assistant_id: the same value, kept for queries written before the Responses API.
 --   run_date: UTC date of the runs' created_at; steps count on their run's day.
 --   api: the API the runs come from: 'assistants' or 'responses' (one history across a migration).
 --   runs: all runs created that day (open ones too); terminal_runs: those that have ended.
@@ -14,7 +16,13 @@
 --     highest price in effect for the row's runs (a price can change within a day); price_source:
 --     where it came from.
 --   input_cost_usd / cached_input_cost_usd / output_cost_usd / cost_usd: the sum of the runs'
---     costs by token class and in all; null (never 0) when no run is priced or has usage yet.
+--     costs by token class and in all (tool fees included); null (never 0) when no run is priced
+--     or has usage yet.
+--   billed_web_search_calls / billed_file_search_calls: the tool calls billed per call (responses
+--     only, see int_usage_priced); web_search_cost_usd / file_search_cost_usd / tool_cost_usd: their
+--     cost, part of cost_usd. unpriced_tool_calls: tool calls with a fee that is in no cost (billed
+--     per call without a price, or billed otherwise: code interpreter sessions, Assistants file
+--     search storage, ...); the mart unpriced_tool_calls lists them by model and tool.
 --   list_price_estimate_cost_usd: the part of cost_usd computed without cached-token detail (every
 --     assistants run): every input token at the full input rate, a list-price upper bound of the
 --     bill rather than what was invoiced.
@@ -33,6 +41,7 @@ daily as (
     select
         run_date,
         api,
+        agent,
         assistant_id,
         model,
         count(*) as runs,
@@ -50,13 +59,19 @@ daily as (
         sum(input_cost_usd) as input_cost_usd,
         sum(cached_input_cost_usd) as cached_input_cost_usd,
         sum(output_cost_usd) as output_cost_usd,
+        cast(sum(billed_web_search_calls) as bigint) as billed_web_search_calls,
+        cast(sum(billed_file_search_calls) as bigint) as billed_file_search_calls,
+        sum(web_search_cost_usd) as web_search_cost_usd,
+        sum(file_search_cost_usd) as file_search_cost_usd,
+        sum(tool_cost_usd) as tool_cost_usd,
+        cast(coalesce(sum(unpriced_tool_calls), 0) as bigint) as unpriced_tool_calls,
         sum(cost_usd) as cost_usd,
         sum(case when cost_basis = 'list_price_without_cache_discount' then cost_usd end)
             as list_price_estimate_cost_usd,
         cast(coalesce(sum(case when not is_priced then total_tokens end), 0) as bigint) as unpriced_total_tokens
 
     from runs
-    group by run_date, api, assistant_id, model
+    group by run_date, api, agent, assistant_id, model
 
 )
 

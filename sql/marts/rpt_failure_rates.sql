@@ -1,9 +1,11 @@
 -- rpt_failure_rates
--- Grain: one row per run_date x api x assistant_id x model that has terminal runs.
+-- Grain: one row per run_date x api x agent x model that has terminal runs.
 -- Meaning: how runs ended, per API, assistant, model and day, and which error codes failed them.
 --   Runs that are not terminal yet (queued, in_progress, requires_action, cancelling) are
 --   excluded: they have no outcome, and counting them would understate every rate.
 -- Definitions:
+--   agent: the assistant id, or the Foundry agent as `name:version` (null for responses without
+--     an agent); assistant_id: the same value, kept for queries written before the Responses API.
 --   run_date: UTC date of the runs' created_at.
 --   terminal_runs = completed_runs + failed_runs + expired_runs + cancelled_runs + incomplete_runs.
 --   error_runs = failed_runs + expired_runs: runs that ended on an error or a timeout.
@@ -28,6 +30,7 @@ counted as (
     select
         run_date,
         api,
+        agent,
         assistant_id,
         model,
         count(*) as terminal_runs,
@@ -49,7 +52,7 @@ counted as (
         ) as other_error_code_runs
 
     from terminal_runs
-    group by run_date, api, assistant_id, model
+    group by run_date, api, agent, assistant_id, model
 
 ),
 

@@ -1,8 +1,10 @@
 -- rpt_tool_usage
--- Grain: one row per run_date x api x assistant_id x model x tool_type x function_name that has tool
+-- Grain: one row per run_date x api x agent x model x tool_type x function_name that has tool
 --   calls (function_name is null for tools without a name).
 -- Meaning: which tools each assistant called, how often, and how often their steps failed.
 -- Definitions:
+--   agent: the assistant id, or the Foundry agent as `name:version` (null for responses without
+--     an agent); assistant_id: the same value, kept for queries written before the Responses API.
 --   run_date: UTC date of the calls' runs' created_at; api: their API ('assistants' or 'responses').
 --   tool_calls: calls made; steps / runs: distinct steps and runs that made them.
 --   terminal_tool_calls: calls whose step has ended (completed, failed, cancelled or expired).
@@ -24,6 +26,7 @@ tool_usage as (
     select
         run_date,
         api,
+        agent,
         assistant_id,
         model,
         tool_type,
@@ -39,7 +42,7 @@ tool_usage as (
         count(distinct case when is_step_failed then step_id end) as failed_steps
 
     from tool_calls
-    group by run_date, api, assistant_id, model, tool_type, function_name
+    group by run_date, api, agent, assistant_id, model, tool_type, function_name
 
 ),
 

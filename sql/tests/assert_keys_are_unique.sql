@@ -2,9 +2,8 @@
 -- Returns: one row per key that appears more than once (or is null) in a model that promises
 --   it unique: fct_runs.run_id, fct_run_steps.step_id, fct_tool_calls (step_id,
 --   tool_call_position), the code interpreter outputs' and file search results' keys, and
---   the response items' and their outputs' and results' keys, the conversation items' key,
---   model_prices (model, starts_at), and the grain of every rpt_ mart (run_date, api,
---   assistant_id, model, and the tool or error code where the grain has one).
+--   the response items' and their outputs' and results' keys, the conversation items' key, and
+--   model_prices (model, starts_at). The marts' grains are assert_mart_grains_are_unique.
 -- Why: a duplicated run or step counts its tokens and cost twice in every report.
 with
 
@@ -112,57 +111,18 @@ prices as (
 
 ),
 
-daily_usage as (
-
-    select
-        'rpt_daily_usage' as model_name,
-        cast(run_date as varchar) || '/' || api || '/' || coalesce(assistant_id, '-') || '/' || coalesce(model, '-')
-            as key_value,
-        count(*) as rows_with_key
-    from analytics.rpt_daily_usage
-    group by run_date, api, assistant_id, model
-
-),
-
-failure_rates as (
-
-    select
-        'rpt_failure_rates' as model_name,
-        cast(run_date as varchar) || '/' || api || '/' || coalesce(assistant_id, '-') || '/' || coalesce(model, '-')
-            as key_value,
-        count(*) as rows_with_key
-    from analytics.rpt_failure_rates
-    group by run_date, api, assistant_id, model
-
-),
-
-daily_timings as (
-
-    select
-        'rpt_daily_timings' as model_name,
-        cast(run_date as varchar) || '/' || api || '/' || coalesce(assistant_id, '-') || '/' || coalesce(model, '-')
-            as key_value,
-        count(*) as rows_with_key
-    from analytics.rpt_daily_timings
-    group by run_date, api, assistant_id, model
-
-),
-
 all_keys as (
 
     select * from runs
     union all select * from steps
+    union all select * from tool_calls
+    union all select * from code_interpreter_outputs
+    union all select * from file_search_results
     union all select * from response_items
     union all select * from response_outputs
     union all select * from response_results
     union all select * from conversation_items
-    union all select * from tool_calls
-    union all select * from code_interpreter_outputs
-    union all select * from file_search_results
     union all select * from prices
-    union all select * from daily_usage
-    union all select * from failure_rates
-    union all select * from daily_timings
 
 )
 

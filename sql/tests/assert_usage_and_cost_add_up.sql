@@ -2,9 +2,11 @@
 -- Returns: one row per check that fails, with the two sides:
 --   - fct_runs has as many rows as the raw runs and responses (no fan-out from the price, step or
 --     tool-call joins), for each API;
---   - rpt_daily_usage adds up to fct_runs: runs, input, output and total tokens, and cost;
+--   - rpt_daily_usage adds up to fct_runs: runs, input, output and total tokens, cost, tool cost,
+--     billed and unpriced tool calls;
 --   - input_tokens + output_tokens = total_tokens for every run with usage;
---   - each run's cost is the sum of its cost classes (input + cached input + output);
+--   - each run's cost is the sum of its cost classes (input + cached input + output + web search +
+--     file search), and tool_cost_usd the sum of its tool classes;
 --   - cached input tokens are part of input, reasoning tokens part of output (never more).
 -- Why: the finance figures are sums of these marts; a join that duplicates or drops a run, or a
 --   cost class that goes missing, would move the totals without any error.
@@ -24,6 +26,7 @@ runs as (
 
 ),
 
+
 daily as (
 
     select * from analytics.rpt_daily_usage
@@ -37,7 +40,11 @@ run_totals as (
         coalesce(sum(input_tokens), 0) as input_tokens,
         coalesce(sum(output_tokens), 0) as output_tokens,
         coalesce(sum(total_tokens), 0) as total_tokens,
-        coalesce(sum(cost_usd), 0) as cost_usd
+        coalesce(sum(cost_usd), 0) as cost_usd,
+        coalesce(sum(tool_cost_usd), 0) as tool_cost_usd,
+        coalesce(sum(billed_web_search_calls), 0) as billed_web_search_calls,
+        coalesce(sum(billed_file_search_calls), 0) as billed_file_search_calls,
+        coalesce(sum(unpriced_tool_calls), 0) as unpriced_tool_calls
 
     from runs
 
@@ -50,7 +57,11 @@ daily_totals as (
         coalesce(sum(input_tokens), 0) as input_tokens,
         coalesce(sum(output_tokens), 0) as output_tokens,
         coalesce(sum(total_tokens), 0) as total_tokens,
-        coalesce(sum(cost_usd), 0) as cost_usd
+        coalesce(sum(cost_usd), 0) as cost_usd,
+        coalesce(sum(tool_cost_usd), 0) as tool_cost_usd,
+        coalesce(sum(billed_web_search_calls), 0) as billed_web_search_calls,
+        coalesce(sum(billed_file_search_calls), 0) as billed_file_search_calls,
+        coalesce(sum(unpriced_tool_calls), 0) as unpriced_tool_calls
 
     from daily
 
@@ -116,6 +127,30 @@ checks as (
     select 'rpt_daily_usage cost_usd = fct_runs', cast(daily_totals.cost_usd as double), cast(run_totals.cost_usd as double)
     from run_totals cross join daily_totals
 
+    union all
+
+    select 'rpt_daily_usage tool_cost_usd = fct_runs', cast(daily_totals.tool_cost_usd as double),
+        cast(run_totals.tool_cost_usd as double)
+    from run_totals cross join daily_totals
+
+    union all
+
+    select 'rpt_daily_usage billed_web_search_calls = fct_runs', cast(daily_totals.billed_web_search_calls as double),
+        cast(run_totals.billed_web_search_calls as double)
+    from run_totals cross join daily_totals
+
+    union all
+
+    select 'rpt_daily_usage billed_file_search_calls = fct_runs', cast(daily_totals.billed_file_search_calls as double),
+        cast(run_totals.billed_file_search_calls as double)
+    from run_totals cross join daily_totals
+
+    union all
+
+    select 'rpt_daily_usage unpriced_tool_calls = fct_runs', cast(daily_totals.unpriced_tool_calls as double),
+        cast(run_totals.unpriced_tool_calls as double)
+    from run_totals cross join daily_totals
+
 ),
 
 failed_checks as (
@@ -141,11 +176,25 @@ cost_classes as (
 
     select
         'run ' || run_id || ': cost classes add up to cost_usd' as check_name,
-        input_cost_usd + coalesce(cached_input_cost_usd, 0) + output_cost_usd as left_side,
+        input_cost_usd + coalesce(cached_input_cost_usd, 0) + output_cost_usd
+            + coalesce(web_search_cost_usd, 0) + coalesce(file_search_cost_usd, 0) as left_side,
         cost_usd as right_side
     from runs
     where cost_usd is not null
-        and abs(input_cost_usd + coalesce(cached_input_cost_usd, 0) + output_cost_usd - cost_usd) > 0.000000001
+        and abs(input_cost_usd + coalesce(cached_input_cost_usd, 0) + output_cost_usd
+            + coalesce(web_search_cost_usd, 0) + coalesce(file_search_cost_usd, 0) - cost_usd) > 0.000000001
+
+),
+
+tool_classes as (
+
+    select
+        'run ' || run_id || ': tool cost classes add up to tool_cost_usd' as check_name,
+        coalesce(web_search_cost_usd, 0) + coalesce(file_search_cost_usd, 0) as left_side,
+        tool_cost_usd as right_side
+    from runs
+    where (cost_usd is not null) <> (tool_cost_usd is not null)
+        or abs(coalesce(web_search_cost_usd, 0) + coalesce(file_search_cost_usd, 0) - tool_cost_usd) > 0.000000001
 
 ),
 
@@ -167,3 +216,5 @@ union all
 select * from token_parts
 union all
 select * from cost_classes
+union all
+select * from tool_classes

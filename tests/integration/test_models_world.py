@@ -5,6 +5,7 @@ report, also when the report runs after a load without `runsteps models`."""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -86,6 +87,22 @@ def world_costs(emu: Emulator) -> Dict[str, Tuple[date, Optional[Decimal]]]:
     return out
 
 
+# Tools that run in the caller's code or server, or cost the model's tokens only: no fee to price.
+TOKENS_ONLY_TOOLS = {"function", "mcp", "openapi", "azure_function", "connected_agent"}
+
+
+def world_tool_calls(world: Any) -> Counter:
+    """Tool calls of every run's steps in the world, by type."""
+    out: Counter = Counter()
+    for thread_id in world.thread_ids():
+        for run in world.runs(thread_id):
+            for step in world.steps(thread_id, run["id"]):
+                details = step.get("step_details") or {}
+                for call in details.get("tool_calls") or []:
+                    out[call["type"]] += 1
+    return out
+
+
 def period_cost(costs: Dict[str, Tuple[date, Optional[Decimal]]], start: date, end: date) -> Decimal:
     return sum((c for d, c in costs.values() if start <= d < end and c is not None), Decimal(0))
 
@@ -99,6 +116,7 @@ def test_every_runs_cost_equals_genai_prices_at_its_timestamp(flavour, db):
     with Emulator(seed=13, threads=20, flavour=flavour) as emu:
         assert run_cli(*load_args(emu, db), env=key_env(emu)).code == 0
         want = world_costs(emu)
+        emu_world = emu.world
     pipeline = build_pipeline(db, pipelines_dir=db.with_name(db.name + ".dlt"))
     build_models(pipeline)
     with pipeline.sql_client() as client:
@@ -109,6 +127,22 @@ def test_every_runs_cost_equals_genai_prices_at_its_timestamp(flavour, db):
              if (cost is None) != (got[run_id] is None) or (cost is not None and abs(Decimal(str(got[run_id])) - cost) >= Decimal("0.005"))}
     assert wrong == {}
     assert sum(c is not None for _, c in want.values()) > 0.8 * len(want)  # most runs are priced
+
+    # The Assistants API bills no tool call per call (file search is vector-store storage, code
+    # interpreter a session): no tool fee in any cost, and every such call listed, never a silent $0.
+    # Calls that cost tokens only (functions, MCP, OpenAPI, Azure Functions, connected agents) are not.
+    calls = world_tool_calls(emu_world)
+    with pipeline.sql_client() as client:
+        fees = fetch_all(client, "select sum(billed_web_search_calls + billed_file_search_calls), "
+                                 "count(case when cost_usd is not null and tool_cost_usd <> 0 then 1 end), "
+                                 "sum(file_search_calls), sum(code_interpreter_calls), sum(unpriced_tool_calls) "
+                                 "from analytics.fct_runs")
+        listed = dict(fetch_all(client, "select tool_type, sum(calls) from analytics.unpriced_tool_calls "
+                                        "where api = 'assistants' group by tool_type"))
+    assert fees == [(0, 0, calls["file_search"], calls["code_interpreter"], sum(listed.values()))]
+    want_listed = {t: n for t, n in calls.items() if t not in TOKENS_ONLY_TOOLS}
+    assert {t: int(n) for t, n in listed.items()} == want_listed
+    assert want_listed["file_search"] > 0 and want_listed["code_interpreter"] > 0
 
     # the report's headline cost for yesterday, 7 and 30 days, against the same recomputation
     now = datetime.combine(CLOCK_DAY, datetime.min.time(), tzinfo=timezone.utc) + timedelta(hours=6)

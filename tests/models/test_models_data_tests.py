@@ -35,11 +35,29 @@ FAULTS = {
     ),
     # a total that is not input + output
     "assert_usage_and_cost_add_up": "update assistants.runs set total_tokens = total_tokens + 7 where id = 'run_A1'",
+    # a mart whose SQL doubles the tool calls (a join that fans out), put in after the build
+    "assert_tool_calls_add_up": (
+        "create table analytics.calls_once as select * from analytics.fct_tool_calls; "
+        "create or replace view analytics.fct_tool_calls as "
+        "select * from analytics.calls_once union all select * from analytics.calls_once"
+    ),
     # overlapping price intervals (a second copy of every row), put in after the build
     "assert_each_run_has_one_price_interval": "insert into analytics.model_prices select * from analytics.model_prices",
+    # a mart whose SQL doubles its rows (a join that fans out), put in after the build
+    "assert_mart_grains_are_unique": (
+        "create table analytics.usage_once as select * from analytics.rpt_daily_usage; "
+        "create or replace view analytics.rpt_daily_usage as "
+        "select * from analytics.usage_once union all select * from analytics.usage_once"
+    ),
+    "assert_tool_mart_grains_are_unique": (
+        "create table analytics.tools_once as select * from analytics.rpt_tool_usage; "
+        "create or replace view analytics.rpt_tool_usage as "
+        "select * from analytics.tools_once union all select * from analytics.tools_once"
+    ),
 }
-# faults in the runner's own tables: the build would repair them, so they go in after it
-AFTER_BUILD = {"assert_each_run_has_one_price_interval"}
+# faults in the runner's own tables or views: the build would repair them, so they go in after it
+AFTER_BUILD = {"assert_each_run_has_one_price_interval", "assert_mart_grains_are_unique",
+               "assert_tool_mart_grains_are_unique", "assert_tool_calls_add_up"}
 
 
 def test_every_data_test_has_a_fault_that_breaks_it() -> None:

@@ -57,6 +57,44 @@ def test_a_model_no_price_list_knows_has_no_price() -> None:
     assert genai_price("acme-internal-llm-v1", date(2025, 3, 3)) is None
 
 
+@pytest.mark.parametrize(
+    ("model", "web_search", "file_search"),
+    [
+        pytest.param("gpt-4.1", "10", "2.5", id="gpt-4.1 has both per-call prices"),
+        pytest.param("gpt-4o-2024-08-06", "10", "2.5", id="a dated snapshot gets its model's"),
+        pytest.param("o3-mini", None, None, id="o3-mini has none: its searches stay unpriced"),
+    ],
+)
+def test_genai_prices_gives_the_per_call_price_of_web_and_file_search(
+    model: str, web_search: Optional[str], file_search: Optional[str]
+) -> None:
+    """genai-prices 0.2.3: OpenAI web searches $10, file searches (its storage searches) $2.50 per 1,000
+    calls, on the models that list them."""
+    price = genai_price(model, date(2026, 8, 10))
+    assert price is not None
+    assert price.web_search_usd_per_kcall == (Decimal(web_search) if web_search else None)
+    assert price.file_search_usd_per_kcall == (Decimal(file_search) if file_search else None)
+
+
+def test_an_override_prices_the_tools_it_names_and_no_others(tmp_path: Path) -> None:
+    path = tmp_path / "o.csv"
+    path.write_text("model,valid_from,valid_to,input_usd_per_mtok,output_usd_per_mtok,note,web_search_usd_per_kcall,"
+                    "file_search_usd_per_kcall\ngpt-4.1,,,1,4,EA,25,\n")
+    price = price_on("gpt-4.1", date(2026, 8, 10), read_price_overrides(path))
+    assert price is not None
+    assert (price.web_search_usd_per_kcall, price.file_search_usd_per_kcall) == (Decimal("25"), None)
+    # without the columns, an override prices tokens only
+    plain = price_on("gpt-4.1", date(2026, 8, 10), read_price_overrides(write_csv(tmp_path / "p.csv", "gpt-4.1,,,1,4,")))
+    assert plain is not None and (plain.web_search_usd_per_kcall, plain.file_search_usd_per_kcall) == (None, None)
+
+
+def test_a_tool_price_that_is_not_a_number_is_refused_with_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "o.csv"
+    path.write_text("model,input_usd_per_mtok,output_usd_per_mtok,web_search_usd_per_kcall\ngpt-4.1,1,4,ten\n")
+    with pytest.raises(PriceOverridesError, match="o.csv:2: web_search_usd_per_kcall 'ten' is not a price"):
+        read_price_overrides(path)
+
+
 def write_csv(path: Path, *rows: str) -> Path:
     path.write_text("model,valid_from,valid_to,input_usd_per_mtok,output_usd_per_mtok,note\n" + "".join(r + "\n" for r in rows))
     return path

@@ -57,7 +57,7 @@ def test_every_model_is_built_after_the_models_it_reads() -> None:
     for model in ordered_models():
         assert model.models <= set(built), f"{model.name} reads {sorted(model.models - set(built))} before they exist"
         built.append(model.name)
-    assert built[-1] in {"unpriced_models", "rpt_tool_usage", "rpt_failures_by_error_code", "rpt_failure_rates",
+    assert built[-1] in {"unpriced_models", "unpriced_tool_calls", "rpt_tool_usage", "rpt_failures_by_error_code", "rpt_failure_rates",
                          "rpt_daily_usage", "rpt_daily_timings"}
 
 
@@ -217,7 +217,7 @@ def test_each_data_test_says_what_it_returns(path: Path) -> None:
 
 
 def test_models_are_named_for_their_layer() -> None:
-    prefixes = {"staging": ("stg_",), "intermediate": ("int_",), "marts": ("fct_", "rpt_", "unpriced_models", "unmatched_price_overrides")}
+    prefixes = {"staging": ("stg_",), "intermediate": ("int_",), "marts": ("fct_", "rpt_", "unpriced_models", "unpriced_tool_calls", "unmatched_price_overrides")}
     for path in model_files():
         assert path.stem.startswith(prefixes[path.parent.name]), path
 

@@ -16,10 +16,12 @@ from typing import Dict, List, Tuple
 import duckdb
 import pytest
 
+from runsteps.emulator import Emulator
 from runsteps.report import ModelsMissingError, report_figures, write_report
 from runsteps.report import fmt
 from runsteps.report.palette import model_colours
 from tests.helpers import run_cli
+from tests.integration.test_models_world import TOKENS_ONLY_TOOLS, world_tool_calls
 from tests.report.cdp import colour_counts, find_chromium, hex_rgb, visit
 
 
@@ -225,3 +227,17 @@ def test_report_without_models_names_the_fix(tmp_path) -> None:
     with pytest.raises(ModelsMissingError, match="runsteps models"):
         write_report(build_pipeline(tmp_path / "empty.duckdb"), tmp_path / "r.html")
     assert not (tmp_path / "r.html").exists()
+
+
+def test_report_lists_the_tool_calls_whose_fee_is_in_no_cost(warehouse, report) -> None:
+    """The Assistants API bills file search as vector-store storage and code interpreter per session:
+    neither is in a cost, and the report says how many calls that leaves out (counted in the world)."""
+    out, summary = report
+    with Emulator(seed=7, threads=30) as emu:
+        calls = world_tool_calls(emu.world)
+    html = out.read_text(encoding="utf-8")
+    for tool in ("file_search", "code_interpreter"):
+        assert f"{fmt.count(calls[tool])} {tool} calls</b> (assistants API" in html
+    warning = next(line for line in summary.splitlines() if "tool calls with a fee in no cost" in line)
+    top = sorted(((n, t) for t, n in calls.items() if t not in TOKENS_ONLY_TOOLS), reverse=True)[0]
+    assert f"({top[1]} {fmt.count(top[0])}" in warning

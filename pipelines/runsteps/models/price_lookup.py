@@ -30,6 +30,13 @@ OVERRIDE_SOURCE = "override"
 DEPLOYMENT_COLUMNS = ("deployment", "model")
 OVERRIDE_COLUMNS = ("model", "valid_from", "valid_to", "input_usd_per_mtok", "output_usd_per_mtok", "note")
 _REQUIRED_OVERRIDE_COLUMNS = ("model", "input_usd_per_mtok", "output_usd_per_mtok")
+# Optional override columns: per-call prices of the tools billed per call. Empty means no price
+# (those calls are listed as unpriced), never $0.
+TOOL_PRICE_COLUMNS = ("web_search_usd_per_kcall", "file_search_usd_per_kcall")
+# genai-prices' price keys for those tools (per 1,000 calls): `web_searches` and `storage_searches`
+# (OpenAI's file search) in its unit registry.
+GENAI_TOOL_PRICE_KEYS = {"web_search_usd_per_kcall": "web_searches_kcount",
+                         "file_search_usd_per_kcall": "storage_searches_kcount"}
 
 
 @dataclass(frozen=True)
@@ -41,6 +48,9 @@ class Price:
         output_usd_per_mtok: USD per million completion (output) tokens.
         cached_input_usd_per_mtok: USD per million input tokens read from cache, when the price
             list has one (None: cached tokens are priced at the input price).
+        web_search_usd_per_kcall, file_search_usd_per_kcall: USD per 1,000 web search and file
+            search tool calls (genai-prices' `web_searches_kcount` and `storage_searches_kcount`);
+            None when the price list has none for the model (those calls are then unpriced).
         price_source: `genai-prices <version>` or `override`.
         priced_as: the model the price belongs to: genai-prices' model id (a dated snapshot
             name such as `gpt-4o-2024-08-06` resolves to `gpt-4o`), or the override's model.
@@ -54,6 +64,8 @@ class Price:
     priced_as: str
     note: Optional[str] = None
     cached_input_usd_per_mtok: Optional[Decimal] = None
+    web_search_usd_per_kcall: Optional[Decimal] = None
+    file_search_usd_per_kcall: Optional[Decimal] = None
 
 
 @dataclass(frozen=True)
@@ -70,7 +82,8 @@ class PriceInterval:
 class PriceOverride:
     """One row of `seeds/price_overrides.csv`: a negotiated or Azure price for a date range.
 
-    `valid_from` and `valid_to` are inclusive UTC dates; None leaves that end open.
+    `valid_from` and `valid_to` are inclusive UTC dates; None leaves that end open. The tool
+    prices are optional: None means the override gives none, and those calls are unpriced.
     """
 
     model: str
@@ -80,6 +93,8 @@ class PriceOverride:
     output_usd_per_mtok: Decimal
     note: Optional[str]
     line: int
+    web_search_usd_per_kcall: Optional[Decimal] = None
+    file_search_usd_per_kcall: Optional[Decimal] = None
 
     def covers(self, model: str, day: date) -> bool:
         """Says whether this override sets the price of `model` on `day`."""
@@ -109,7 +124,8 @@ def _parse_price(path: Path, line: int, column: str, value: str) -> Decimal:
         price = Decimal(value)
     except InvalidOperation:
         raise PriceOverridesError(
-            f"{path}:{line}: {column} {value!r} is not a price in USD per million tokens"
+            f"{path}:{line}: {column} {value!r} is not a price in USD per "
+            + ("1,000 calls" if column.endswith("_kcall") else "million tokens")
         ) from None
     if not price.is_finite() or price < 0:
         raise PriceOverridesError(f"{path}:{line}: {column} {value!r} must be a number >= 0")
@@ -147,6 +163,8 @@ def read_price_overrides(path: Path) -> List[PriceOverride]:
                 output_usd_per_mtok=_parse_price(path, line, "output_usd_per_mtok", values["output_usd_per_mtok"]),
                 note=values.get("note") or None,
                 line=line,
+                **{column: _parse_price(path, line, column, values[column]) if values.get(column) else None
+                   for column in TOOL_PRICE_COLUMNS},
             )
             if override.valid_from and override.valid_to and override.valid_from > override.valid_to:
                 raise PriceOverridesError(f"{path}:{line}: valid_from is after valid_to")
@@ -240,6 +258,7 @@ def genai_price(model: str, moment: date | datetime) -> Optional[Price]:
     input_price, input_tiered = _base(getattr(model_price, "input_mtok", None))
     output_price, output_tiered = _base(getattr(model_price, "output_mtok", None))
     cached_price, _ = _base(getattr(model_price, "cache_read_mtok", None))
+    tool_prices = {column: _base(getattr(model_price, key, None))[0] for column, key in GENAI_TOOL_PRICE_KEYS.items()}
     if input_price is None or output_price is None:
         return None
     notes = []
@@ -255,6 +274,7 @@ def genai_price(model: str, moment: date | datetime) -> Optional[Price]:
         priced_as=info.id,
         note="; ".join(notes) or None,
         cached_input_usd_per_mtok=cached_price,
+        **tool_prices,
     )
 
 
@@ -275,6 +295,8 @@ def price_on(model: str, moment: date | datetime, overrides: Iterable[PriceOverr
                     price_source=OVERRIDE_SOURCE,
                     priced_as=override.model,
                     note=override.note if name == model else _join(f"deployment of {served}", override.note),
+                    web_search_usd_per_kcall=override.web_search_usd_per_kcall,
+                    file_search_usd_per_kcall=override.file_search_usd_per_kcall,
                 )
     if served is None:
         return genai_price(model, at)

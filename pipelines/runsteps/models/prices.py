@@ -52,6 +52,8 @@ _COLUMNS: Sequence[Tuple[str, str]] = (
     ("input_usd_per_mtok", "DOUBLE"),
     ("cached_input_usd_per_mtok", "DOUBLE"),
     ("output_usd_per_mtok", "DOUBLE"),
+    ("web_search_usd_per_kcall", "DOUBLE"),
+    ("file_search_usd_per_kcall", "DOUBLE"),
     ("price_source", "VARCHAR"),
     ("priced_as", "VARCHAR"),
     ("note", "VARCHAR"),
@@ -64,6 +66,8 @@ _OVERRIDE_COLUMNS: Sequence[Tuple[str, str]] = (
     ("input_usd_per_mtok", "DOUBLE"),
     ("output_usd_per_mtok", "DOUBLE"),
     ("note", "VARCHAR"),
+    ("web_search_usd_per_kcall", "DOUBLE"),
+    ("file_search_usd_per_kcall", "DOUBLE"),
 )
 _DEPLOYMENT_COLUMNS: Sequence[Tuple[str, str]] = (("deployment", "VARCHAR"), ("model", "VARCHAR"))
 DEPLOYMENTS_TABLE = "deployments"
@@ -202,6 +206,8 @@ def write_snapshot(client: Any, target: Target, intervals: Sequence[PriceInterva
             _money(i.price.input_usd_per_mtok) if i.price else None,
             _money(i.price.cached_input_usd_per_mtok) if i.price else None,
             _money(i.price.output_usd_per_mtok) if i.price else None,
+            _money(i.price.web_search_usd_per_kcall) if i.price else None,
+            _money(i.price.file_search_usd_per_kcall) if i.price else None,
             i.price.price_source if i.price else None,
             i.price.priced_as if i.price else None,
             i.price.note if i.price else "no price: not in genai-prices nor in the price overrides",
@@ -213,7 +219,8 @@ def write_snapshot(client: Any, target: Target, intervals: Sequence[PriceInterva
 
 def write_overrides(client: Any, target: Target, overrides: Sequence[PriceOverride], *, recreate: bool) -> None:
     """Replaces `price_overrides` with the overrides a build used."""
-    rows = [(o.line, o.model, o.valid_from, o.valid_to, float(o.input_usd_per_mtok), float(o.output_usd_per_mtok), o.note)
+    rows = [(o.line, o.model, o.valid_from, o.valid_to, float(o.input_usd_per_mtok), float(o.output_usd_per_mtok), o.note,
+             _money(o.web_search_usd_per_kcall), _money(o.file_search_usd_per_kcall))
             for o in overrides]
     _replace_rows(client, target, OVERRIDES_TABLE, _OVERRIDE_COLUMNS, rows, recreate=recreate)
 
@@ -238,13 +245,18 @@ def stored_overrides(client: Any, target: Target) -> List[PriceOverride]:
     if OVERRIDES_TABLE not in existing_tables(client, target.models_schema):
         return []
     rows = fetch_all(client, render_statement(
-        f"SELECT line, model, valid_from_date, valid_to_date, input_usd_per_mtok, output_usd_per_mtok, note "
+        f"SELECT line, model, valid_from_date, valid_to_date, input_usd_per_mtok, output_usd_per_mtok, note, "
+        f"web_search_usd_per_kcall, file_search_usd_per_kcall "
         f"FROM {MODELS_SCHEMA}.{OVERRIDES_TABLE} ORDER BY line", target))
     return [PriceOverride(model=str(model), valid_from=_as_date(vf) if vf is not None else None,
                           valid_to=_as_date(vt) if vt is not None else None,
                           input_usd_per_mtok=Decimal(str(i)), output_usd_per_mtok=Decimal(str(o)), note=note,
-                          line=int(line))
-            for line, model, vf, vt, i, o, note in rows]
+                          line=int(line), web_search_usd_per_kcall=_decimal(ws), file_search_usd_per_kcall=_decimal(fs))
+            for line, model, vf, vt, i, o, note, ws, fs in rows]
+
+
+def _decimal(value: Any) -> Optional[Decimal]:
+    return Decimal(str(value)) if value is not None else None
 
 
 def unmatched_overrides(overrides: Sequence[PriceOverride], pairs: Sequence[Tuple[str, date]]) -> List[UnmatchedOverride]:

@@ -42,6 +42,8 @@ class ReportData:
         unpriced: rows of `unpriced_models`.
         unmatched_overrides: rows of `unmatched_price_overrides`, each with `similar_models`: the
             models of the data it was probably meant for.
+        unpriced_tools: tool calls whose fee is in no cost (`unpriced_tool_calls`, by API, tool and
+            reason).
         freshness: last load, threads polled, open runs.
         issues: what `load_issues` holds.
         source: a short description of the warehouse (destination and dataset).
@@ -61,6 +63,7 @@ class ReportData:
     models: List[str]
     unpriced: List[Row]
     unmatched_overrides: List[Row]
+    unpriced_tools: List[Row]
     freshness: Freshness
     issues: LoadIssues
     source: str
@@ -107,6 +110,7 @@ def collect(wh: Warehouse, days: int = 30, now: Optional[datetime] = None, sourc
         unpriced=queries.unpriced_models(wh),
         unmatched_overrides=[{**r, "similar_models": similar_models(str(r["model"]), models)}
                              for r in queries.unmatched_price_overrides(wh)],
+        unpriced_tools=queries.unpriced_tool_calls(wh),
         freshness=fresh,
         issues=queries.load_issues(wh, window.start),
         source=source,

@@ -185,6 +185,12 @@ def _warnings(data: ReportData) -> str:
             f"{esc(fmt.compact(r['total_tokens']))} tokens between {esc(r['first_run_date'])} and "
             f"{esc(r['last_run_date'])} are in no cost figure. Add it to <code>sql/seeds/price_overrides.csv</code> "
             f"and run <code>runsteps models</code>.</li>")
+    for r in data.unpriced_tools:
+        items.append(
+            f"<li><b>{esc(fmt.count(int(r['calls'] or 0)))} {esc(r['tool_type'])} calls</b> ({esc(r['api'])} API, "
+            f"{esc(r['first_run_date'])} to {esc(r['last_run_date'])}) have a fee that is in no cost figure: "
+            f"{esc(r['reason'])}. Web and file searches of the Responses API are priced per call where "
+            f"genai-prices has a price; <code>analytics.unpriced_tool_calls</code> lists the rest by model.</li>")
     for r in data.unmatched_overrides:
         dates = ("" if r["valid_from_date"] is None and r["valid_to_date"] is None
                  else f" ({r['valid_from_date'] or '…'} to {r['valid_to_date'] or '…'})")

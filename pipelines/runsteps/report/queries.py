@@ -207,6 +207,20 @@ def unmatched_price_overrides(wh: Warehouse) -> List[Row]:
     """)
 
 
+def unpriced_tool_calls(wh: Warehouse) -> List[Row]:
+    """`unpriced_tool_calls`: tool calls whose fee is in no cost, most calls first (none when the
+    mart is not built: a warehouse whose models predate it)."""
+    if not wh.exists("unpriced_tool_calls"):
+        return []
+    return wh.rows(f"""
+        select api, tool_type, reason, sum(calls) as calls, sum(runs) as runs,
+               min(first_run_date) as first_run_date, max(last_run_date) as last_run_date
+        from {wh.name('unpriced_tool_calls')}
+        group by api, tool_type, reason
+        order by calls desc, api, tool_type, reason
+    """)
+
+
 def runs_without_price_interval(wh: Warehouse) -> int:
     """Runs loaded since prices were last snapshotted: no `model_prices` interval holds their model
     and created_at. Their cost would read as missing; the report refreshes prices first."""

@@ -123,6 +123,12 @@ def warning_phrases(data: ReportData) -> List[str]:
                           for r in data.unpriced[:3])
         n = len(data.unpriced)
         out.append(f"{n} model{'s' if n != 1 else ''} without a price ({names} not in any cost)")
+    if data.unpriced_tools:
+        calls: Dict[str, int] = defaultdict(int)
+        for r in data.unpriced_tools:
+            calls[str(r["tool_type"])] += int(r["calls"] or 0)
+        top = ", ".join(f"{t} {fmt.count(n)}" for t, n in sorted(calls.items(), key=lambda kv: (-kv[1], kv[0]))[:2])
+        out.append(f"{fmt.count(sum(calls.values()))} tool calls with a fee in no cost ({top})")
     for r in data.unmatched_overrides:
         hint = f" (runs report {', '.join(r['similar_models'])})" if r["similar_models"] else ""
         out.append(f"price override {r['model']} (line {r['line']}) matches no run{hint}")
