@@ -21,7 +21,7 @@ from runsteps.loading import build_pipeline
 from runsteps.models import build_models, run_data_tests
 from runsteps.models.destination import fetch_all
 from tests.helpers import key_env, load_args, run_cli
-from tests.integration.test_responses_load import responses_args
+from tests.responses_truth import responses_args
 
 SEED_FILE = Path(__file__).resolve().parents[2] / "sql" / "seeds" / "deployments.csv"
 UNMAPPED_DEPLOYMENT = "acme-llm-canary"  # on purpose in no seed and no price list

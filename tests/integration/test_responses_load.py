@@ -6,10 +6,8 @@ hand-counted rules (one GET per response, pages of 100), never from the loader.
 
 from __future__ import annotations
 
-import math
 import time
 from pathlib import Path
-from typing import Dict, List, Optional, Set
 
 import duckdb
 import httpx
@@ -17,122 +15,9 @@ import pytest
 
 from runsteps.emulator import Emulator
 from tests.helpers import api_requests, key_env, load_args, run_cli
-
-TERMINAL = {"completed", "failed", "cancelled", "incomplete"}
-
-
-def responses_args(emu, db: Path, *extra: str, response_ids: Optional[List[str]] = None,
-                   conversation_ids: Optional[List[str]] = None) -> List[str]:
-    args = ["load", "--api", "responses", "--db", str(db), "--provider", emu.flavour, "--base-url", emu.base_url,
-            "--progress", "none", "--pipelines-dir", str(Path(db).with_name(Path(db).name + ".dlt"))]
-    for rid in response_ids or []:
-        args += ["--response-id", rid]
-    for cid in conversation_ids or []:
-        args += ["--conversation-id", cid]
-    return args + list(extra)
-
-
-def _pages(n: int) -> int:
-    return max(1, math.ceil(n / 100))
-
-
-def world_objects(emu) -> Dict[str, dict]:
-    """Every retrievable response, as the emulator's world serves it (with the includes)."""
-    include = frozenset({"file_search_call.results", "code_interpreter_call.outputs"})
-    return {rid: emu.world.response(rid, include) for rid in emu.world.response_ids(retained_only=True)}
-
-
-def chain_heads(emu) -> List[str]:
-    """The last response of each chain: ids no retrievable response names as its previous one."""
-    named = {r.get("previous_response_id") for r in world_objects(emu).values()}
-    return [rid for rid in emu.world.response_ids() if rid not in named]
-
-
-def walked(emu, heads: List[str], known: Set[str]) -> Set[str]:
-    """The ids a chain walk from `heads` requests: each head, then previous ids until a known one,
-    the start, or one the API no longer holds (requested, answered 404)."""
-    objects = world_objects(emu)
-    seen: Set[str] = set()
-    for rid in heads:
-        while rid and rid not in seen and (rid not in known or rid in heads):
-            seen.add(rid)
-            rid = objects[rid].get("previous_response_id") if rid in objects else None
-    return seen
-
-
-def foundry_listing(emu) -> List[dict]:
-    """The project's listing, oldest first, read with a plain client (not the loader)."""
-    out, after = [], None
-    with httpx.Client(base_url=emu.api_root, headers=emu.client_headers()) as client:
-        while True:
-            page = client.get("/responses", params={"order": "asc", "limit": 100, **({"after": after} if after else {})}).json()
-            out += page["data"]
-            if not page["has_more"]:
-                return out
-            after = page["data"][-1]["id"]
-
-
-def prefix_end(listed: List[dict]) -> int:
-    i = 0
-    while i < len(listed) and listed[i]["status"] in TERMINAL:
-        i += 1
-    return i
-
-
-def counts(db: Path) -> Dict[str, object]:
-    with duckdb.connect(str(db), read_only=True) as con:
-        q = lambda sql: con.execute(sql).fetchall()  # noqa: E731
-        n = lambda t: q(f"select count(*) from assistants.{t}")[0][0]  # noqa: E731
-        return {
-            "tables": {"responses": n("responses"), "output_items": n("response_items"),
-                       "file_search_results": n("response_file_search_results"),
-                       "code_interpreter_outputs": n("response_code_interpreter_outputs")},
-            "responses_by_status": dict(sorted(q("select status, count(*) from assistants.responses group by 1"))),
-            "responses_by_error_code": dict(sorted(q("select error_code, count(*) from assistants.responses "
-                                                     "where status = 'failed' group by 1"))),
-            "responses_by_incomplete_reason": dict(sorted(q("select incomplete_reason, count(*) from assistants.responses "
-                                                            "where status = 'incomplete' group by 1"))),
-            "output_items_by_type": dict(sorted(q("select type, count(*) from assistants.response_items group by 1"))),
-            "tokens": dict(zip(("input_tokens", "cached_tokens", "output_tokens", "reasoning_tokens", "total_tokens"), q(
-                "select coalesce(sum(input_tokens),0), coalesce(sum(cached_input_tokens),0), coalesce(sum(output_tokens),0), "
-                "coalesce(sum(reasoning_tokens),0), coalesce(sum(total_tokens),0) from assistants.responses")[0])),
-            "open_responses": q("select count(*) from assistants.responses where status not in "
-                                "('completed','failed','cancelled','incomplete')")[0][0],
-        }
-
-
-def assert_equals_world(db: Path, expected: dict, with_conversations: bool = True) -> None:
-    got = counts(db)
-    for key, value in got.items():
-        want = expected[key]
-        if key == "tables":
-            want = {k: expected["tables"][k] for k in value}
-        assert value == want, key
-    with duckdb.connect(str(db), read_only=True) as con:
-        by_model_day = {(m, str(d)): (n, i, c, o, r, t) for m, d, n, i, c, o, r, t in con.execute(
-            "select model, (created_at at time zone 'UTC')::date, count(*), coalesce(sum(input_tokens),0), "
-            "coalesce(sum(cached_input_tokens),0), coalesce(sum(output_tokens),0), coalesce(sum(reasoning_tokens),0), "
-            "coalesce(sum(total_tokens),0) from assistants.responses group by 1, 2").fetchall()}
-        if with_conversations:
-            assert con.execute("select count(*) from assistants.conversations").fetchone()[0] == expected["tables"]["conversations"]
-            assert con.execute("select count(*) from assistants.conversation_items").fetchone()[0] == expected["tables"]["conversation_items"]
-        if expected["flavour"] == "foundry":
-            agents = dict(con.execute("select case when agent_name is null then null else agent_name || ':' || agent_version end, "
-                                      "count(*) from assistants.responses group by 1").fetchall())
-            assert agents == expected["responses_by_agent"]
-    want = {(e["model"], e["day"]): (e["responses"], e["input_tokens"], e["cached_tokens"], e["output_tokens"],
-                                     e["reasoning_tokens"], e["total_tokens"]) for e in expected["tokens_by_model_day"]}
-    assert by_model_day == want
-
-
-def issues(db: Path) -> List[tuple]:
-    with duckdb.connect(str(db), read_only=True) as con:
-        return con.execute("select object_type, object_id, http_status from assistants.load_issues order by 2").fetchall()
-
-
-def conversation_requests(emu) -> int:
-    return sum(1 + _pages(len(emu.world.conversation_items(c))) for c in emu.world.conversation_ids())
-
+from tests.responses_truth import (TERMINAL, assert_equals_world, chain_heads, conversation_requests, foundry_listing,
+                                   issues, prefix_end, responses_args, walked, world_objects)
+from tests.responses_truth import pages as _pages
 
 @pytest.mark.parametrize("flavour", ["openai", "foundry"])
 def test_full_load_equals_the_world_with_the_predicted_requests(flavour, db):
@@ -251,16 +136,6 @@ def test_bad_input_exits_2_before_any_request(args, message, db):
         assert result.code == 2, result.err
         assert message in result.err and "Traceback" not in result.err
         assert api_requests(emu.stats()) == 0
-
-
-def test_the_key_is_nowhere(db):
-    with Emulator(api="responses", flavour="foundry", seed=2, conversations=4) as emu:
-        result = run_cli(*responses_args(emu, db), env=key_env(emu))
-        assert result.code == 0, result.err
-        key = emu.api_key.encode()
-        assert key not in (result.out + result.err).encode()
-        files = [db, *Path(str(db) + ".dlt").rglob("*")]
-        assert all(key not in p.read_bytes() for p in files if p.is_file())
 
 
 class EmulatorCredential:
