@@ -86,6 +86,41 @@ def test_idle_and_incremental_loads_make_exactly_the_predicted_requests(flavour,
         assert_equals_world(db, world.expected(), with_conversations=False)
 
 
+def loaded_ids(db: Path) -> set:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return {r for (r,) in con.execute("select id from assistants.responses").fetchall()}
+
+
+def test_ids_from_a_file_then_from_sql_are_walked_back_to_what_is_loaded(db, tmp_path):
+    """OpenAI lists nothing: yesterday's ids come from a file, today's from a table the app keeps in
+    the warehouse; today's walks stop at yesterday's responses."""
+    with Emulator(api="responses", flavour="openai", seed=12, conversations=12, responses_per_conversation=5) as emu:
+        env, objects, heads = key_env(emu), world_objects(emu), chain_heads(emu)
+        # Yesterday's log: the response before each chain's last one (a CSV, with a repeated row).
+        earlier = [objects[h]["previous_response_id"] for h in heads if objects.get(h, {}).get("previous_response_id")]
+        assert len(earlier) >= 3, "the world should have chains to walk"
+        ids_file = tmp_path / "yesterday.csv"
+        ids_file.write_text("logged_at,response_id\n" + "".join(f"2026-08-19,{r}\n" for r in [*earlier, earlier[0]]))
+        emu.reset_stats()
+        result = run_cli(*responses_args(emu, db, "--response-ids-file", str(ids_file)), env=env)
+        assert result.code == 0, result.err
+        first = walked(emu, earlier, known=set())
+        assert api_requests(emu.stats()) == len(first)  # each id once, then back along each chain
+        assert loaded_ids(db) == first & set(objects)
+        assert len(first) > len(set(earlier)), "the walk should have gone back"
+
+        with duckdb.connect(str(db)) as con:
+            con.execute("create table main.app_log as select unnest(?::varchar[]) as response_id", [heads])
+        still_open = {r for r in loaded_ids(db) if objects[r]["status"] not in TERMINAL}
+        # Every head stands alone: its previous response was loaded yesterday (or is a chain's start).
+        assert walked(emu, heads, known=first) == set(heads)
+        emu.reset_stats()
+        result = run_cli(*responses_args(emu, db, "--response-ids-sql", "select response_id from main.app_log"), env=env)
+        assert result.code == 0, result.err
+        assert api_requests(emu.stats()) == len(set(heads) | still_open)
+        assert_equals_world(db, emu.world.expected(), with_conversations=False)
+
+
 def test_responses_that_end_get_their_final_rows_and_no_stale_items(db):
     with Emulator(api="responses", flavour="openai", seed=3, conversations=12, responses_per_conversation=6) as emu:
         env = key_env(emu)
