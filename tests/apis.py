@@ -58,8 +58,9 @@ class ApiCase:
             return load_args(emu, db, *extra, **({} if name_all else {"thread_ids": []}))
         if not name_all:
             return responses_truth.responses_args(emu, db, *extra)
-        heads = responses_truth.chain_heads(emu) if self.flavour == "openai" else []
-        return responses_truth.responses_args(emu, db, *extra, response_ids=heads,
+        if self.flavour == "foundry":  # Foundry lists the project's responses and conversations
+            return responses_truth.responses_args(emu, db, *extra)
+        return responses_truth.responses_args(emu, db, *extra, response_ids=responses_truth.chain_heads(emu),
                                               conversation_ids=emu.world.conversation_ids())
 
     def partial_load_args(self, emu: Emulator, db: Path) -> List[str]:

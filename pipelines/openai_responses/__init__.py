@@ -32,6 +32,7 @@ from sourcekit.retries import MAX_RETRIES
 
 from . import extract, incremental, settings
 from .client import ResponsesClient
+from .planner import ConversationPlan
 from .rows import LoadProgress, add_issue, emit_conversation, emit_response, emit_skipped
 from .state import CURSOR_TABLE, listing_scope, read_conversations, read_cursor, read_known_responses, read_response_rows
 
@@ -72,7 +73,8 @@ def openai_responses(
         api_key: key or bearer token (a secret; the provider's environment variables as fallback).
         list_responses: also load what `GET /responses` lists (default: on where the provider has it).
         agent_name: list only this agent's responses (Foundry).
-        poll_known: fetch again the responses loaded while still open, and the conversations loaded before.
+        poll_known: fetch again the responses loaded while still open, and read the new items of the
+            conversations loaded before that a response of this load began or ended in.
         credential: a token credential (`get_token(scope)`) instead of a key (azure, foundry).
         azure_credential: sign in with azure-identity's `DefaultAzureCredential` (extra `azure`).
         concurrency: the most requests in flight; it adapts down on 429s.
@@ -125,26 +127,27 @@ def responses_api(
     cursor = read_cursor(listing_scope(config.base_url, agent_name)) if list_responses else None
     progress = LoadProgress()
     client = ResponsesClient(config)
-    conversations = [(c, "input") for c in conversation_ids]
-    if poll_known:
-        conversations += [(c, "known") for c, row in sorted(known_conversations.items())
-                          if row.get("deleted_at") is None and c not in set(conversation_ids)]
+    plan = ConversationPlan(known_conversations, known.ids)
     fetched_status: dict = {}
     gone_listed: list = []
 
     async def produce():
         async with client:
-            claimed, responses = set(), []
+            claimed, responses, new_conversations = set(), [], []
             if cursor is not None:
                 listing = await extract.list_responses(client, cursor.watermark_response_id, agent_name)
                 yield listing
                 claimed = {r["id"] for r in listing.listed}
                 responses = [(r["id"], "listed") for r in incremental.to_fetch(cursor.done_response_ids, listing.listed)]
+                conversation_listing = await extract.list_conversations(client, cursor.watermark_conversation_id, agent_name)
+                yield conversation_listing
+                new_conversations = conversation_listing.listed
             responses += [(r, "input") for r in response_ids if r not in claimed]
             claimed |= set(response_ids)
             if poll_known:
                 responses += [(r, "known") for r in known.open_ids if r not in claimed]
-            if not responses and not conversations and cursor is None:
+            conversations = plan.initial(conversation_ids, new_conversations)
+            if not responses and not conversations and cursor is None and not (poll_known and (known.ids or known_conversations)):
                 raise ConfigError(
                     "nothing to load: no response or conversation was given and none is open from earlier loads. "
                     "Name responses with --response-id, --response-ids-file or --response-ids-sql, or conversations "
@@ -152,14 +155,19 @@ def responses_api(
             yield ("planned", len(responses) + len(conversations))
             walk = {r for r, via in responses if via == "input"}
             async for result in extract.fetch_all(client, responses, walk, known.ids, claimed, conversations,
-                                                  window=max(8, config.concurrency * 2)):
+                                                  window=max(8, config.concurrency * 2),
+                                                  conversation_of=plan.touched_by if poll_known else (lambda fetched: None)):
                 yield result
 
     gone_known: list = []
     listed: list = []
+    last_conversation = None
     for item in iterate_in_background(produce, buffer=settings.RESULT_BUFFER):
         if isinstance(item, extract.Listing):
-            listed = item.listed
+            if item.kind == "response":
+                listed = item.listed
+            elif item.listed:
+                last_conversation = item.listed[-1]["id"]
             for skipped in item.skipped:
                 emit_skipped(buffer, skipped, now, progress)
             continue
@@ -195,6 +203,7 @@ def responses_api(
         before = cursor.row()
         cursor.watermark_response_id, cursor.done_response_ids = incremental.advance(
             cursor.watermark_response_id, listed, fetched_status, gone=gone_listed)
+        cursor.watermark_conversation_id = last_conversation or cursor.watermark_conversation_id
         if cursor.row() != before:  # written only when it moved, in the same load as the rows
             cursor.updated_at = now
             buffer.add(CURSOR_TABLE, [cursor.row()])

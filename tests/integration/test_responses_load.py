@@ -14,8 +14,8 @@ import httpx
 import pytest
 
 from runsteps.emulator import Emulator
-from tests.helpers import api_requests, key_env, load_args, run_cli
-from tests.responses_truth import (TERMINAL, assert_equals_world, chain_heads, conversation_requests, foundry_listing,
+from tests.helpers import api_requests, key_env, load_args, run_cli, snapshot
+from tests.responses_truth import (TABLE_KEYS, TERMINAL, assert_equals_world, chain_heads, conversation_requests, foundry_listing,
                                    issues, prefix_end, responses_args, walked, world_objects)
 from tests.responses_truth import pages as _pages
 
@@ -23,14 +23,20 @@ from tests.responses_truth import pages as _pages
 def test_full_load_equals_the_world_with_the_predicted_requests(flavour, db):
     with Emulator(api="responses", flavour=flavour, seed=11, conversations=10, responses_per_conversation=5) as emu:
         world = emu.world
-        conversations = world.conversation_ids()
         if flavour == "openai":
-            heads = chain_heads(emu)
+            # OpenAI lists nothing: the last response of each chain and every conversation are named;
+            # each conversation costs its object and its items' pages.
+            heads, conversations = chain_heads(emu), world.conversation_ids()
             fetched = walked(emu, heads, known=set())
             want_requests = len(fetched) + conversation_requests(emu)
         else:
-            heads, listed = [], foundry_listing(emu)
-            want_requests = _pages(len(listed)) + len(listed) + conversation_requests(emu)
+            # Foundry lists both: each listed response is fetched, each listed conversation's items
+            # are listed (the conversation listing holds the objects themselves).
+            heads, conversations, listed = [], [], foundry_listing(emu)
+            listed_conversations = foundry_listing(emu, "/conversations")
+            assert sorted(c["id"] for c in listed_conversations) == sorted(world.conversation_ids())
+            want_requests = (_pages(len(listed)) + len(listed) + _pages(len(listed_conversations))
+                             + sum(_pages(len(world.conversation_items(c["id"]))) for c in listed_conversations))
         emu.reset_stats()
         result = run_cli(*responses_args(emu, db, response_ids=heads, conversation_ids=conversations), env=key_env(emu))
         assert result.code == 0, result.err
@@ -48,29 +54,55 @@ def test_full_load_equals_the_world_with_the_predicted_requests(flavour, db):
             assert gone == [] and issues(db) == []
 
 
+def touched_conversations(emu, fetched, loaded_before, items_before):
+    """The conversations loaded before that a fetched response began (new) or ended in: those whose
+    new items the next load lists (docs: "How the Responses load works")."""
+    objects = world_objects(emu)
+    out = set()
+    for rid in fetched:
+        obj = objects.get(rid)
+        cid = ((obj or {}).get("conversation") or {}).get("id")
+        if cid in items_before and (rid not in loaded_before or obj["status"] in TERMINAL):
+            out.add(cid)
+    return out
+
+
 @pytest.mark.parametrize("flavour", ["openai", "foundry"])
-def test_idle_and_incremental_loads_make_exactly_the_predicted_requests(flavour, db):
+def test_idle_and_incremental_loads_make_exactly_the_predicted_requests(flavour, db, tmp_path):
     with Emulator(api="responses", flavour=flavour, seed=5, conversations=12, responses_per_conversation=6) as emu:
         world, env = emu.world, key_env(emu)
         heads = chain_heads(emu) if flavour == "openai" else []
+        conversations = world.conversation_ids() if flavour == "openai" else []
         listed_before = foundry_listing(emu) if flavour == "foundry" else []
-        assert run_cli(*responses_args(emu, db, response_ids=heads), env=env).code == 0
+        conversations_before = foundry_listing(emu, "/conversations") if flavour == "foundry" else []
+        assert run_cli(*responses_args(emu, db, response_ids=heads, conversation_ids=conversations), env=env).code == 0
         before = world_objects(emu)
+        items_before = {c: len(world.conversation_items(c)) for c in world.conversation_ids()}
         open_before = sorted(r for r, o in before.items() if o["status"] not in TERMINAL)
         assert open_before, "the world should have open responses to make this test meaningful"
 
-        # Nothing changed: openai fetches only the responses still open; foundry lists once (one
-        # page) plus one GET per response still open.
+        # Nothing changed: openai fetches only the responses still open; foundry lists responses and
+        # conversations once each (one page) plus one GET per response still open. No conversation
+        # is read: the responses still open added nothing to theirs.
         emu.reset_stats()
         assert run_cli(*responses_args(emu, db), env=env).code == 0
-        assert api_requests(emu.stats()) == len(open_before) + (1 if flavour == "foundry" else 0)
-        assert_equals_world(db, world.expected(), with_conversations=False)
+        assert api_requests(emu.stats()) == len(open_before) + (2 if flavour == "foundry" else 0)
+        if flavour == "foundry":  # conversations are listed after the last one listed before
+            listing = [e for e in emu.request_log if e["path"].endswith("/conversations")]
+            assert len(listing) == 1 and f"after={conversations_before[-1]['id']}" in listing[0]["query"], listing
+        assert_equals_world(db, world.expected())
 
-        emu.advance(86400)
+        emu.advance(4 * 3600)  # some conversations get new responses, some responses end
+        # This world's conversations all exist from the start (new ones, listed after the watermark,
+        # are read whole: test_a_new_foundry_conversation_is_listed_and_read_whole).
+        new_conversations = [c for c in world.conversation_ids() if c not in items_before]
+        assert new_conversations == []
+        whole = 0
         if flavour == "openai":
             new_heads = [h for h in chain_heads(emu) if h not in before and h not in heads]
             assert new_heads
-            want = len(set(open_before) | walked(emu, new_heads, known=set(before) | set(heads)))
+            fetched = set(open_before) | walked(emu, new_heads, known=set(before) | set(heads))
+            want = len(fetched) + len(new_conversations) + whole
         else:
             new_heads = []
             wm = prefix_end(listed_before)
@@ -79,11 +111,55 @@ def test_idle_and_incremental_loads_make_exactly_the_predicted_requests(flavour,
             ids = [r["id"] for r in listed]
             after = listed[ids.index(listed_before[wm - 1]["id"]) + 1:] if wm else listed
             assert len(after) > len(listed_before) - wm, "new responses should have appeared"
-            want = _pages(len(after)) + sum(1 for r in after if r["id"] not in done)
+            fetched = {r["id"] for r in after if r["id"] not in done}
+            conversation_ids = [c["id"] for c in foundry_listing(emu, "/conversations")]
+            listed_conversations = conversation_ids[conversation_ids.index(conversations_before[-1]["id"]) + 1:]
+            assert listed_conversations == []
+            want = _pages(len(after)) + len(fetched) + _pages(len(listed_conversations)) + whole
+        # Conversations loaded before: only those a fetched response began or ended in, from their
+        # newest loaded item on (one page when nothing came).
+        touched = touched_conversations(emu, fetched, set(before), items_before)
+        assert touched and len(touched) < len(items_before), "some conversations should be read, not all"
+        want += sum(_pages(len(world.conversation_items(c)) - items_before[c]) for c in touched)
         emu.reset_stats()
-        assert run_cli(*responses_args(emu, db, response_ids=new_heads), env=env).code == 0
+        new_named = new_conversations if flavour == "openai" else []
+        assert run_cli(*responses_args(emu, db, response_ids=new_heads, conversation_ids=new_named), env=env).code == 0
         assert api_requests(emu.stats()) == want
-        assert_equals_world(db, world.expected(), with_conversations=False)
+        assert_equals_world(db, world.expected())
+
+        # Items appended night by night equal one fresh load of the same world, row by row.
+        fresh = tmp_path / "fresh.duckdb"
+        fresh_heads = chain_heads(emu) if flavour == "openai" else []
+        assert run_cli(*responses_args(emu, fresh, response_ids=fresh_heads, conversation_ids=conversations + new_named),
+                       env=env).code == 0
+        keys = {t: TABLE_KEYS[t] for t in ("conversation_items",)}
+        assert snapshot(db, table_keys=keys) == snapshot(fresh, table_keys=keys)
+
+
+def test_foundry_conversations_listed_again_are_read_from_their_newest_item(db):
+    """One agent's conversations first (`--agent-name`, its own cursor), then the whole project: its
+    conversations are listed again and read from their newest item on, the others whole."""
+    with Emulator(api="responses", flavour="foundry", seed=6, conversations=10, responses_per_conversation=4) as emu:
+        world, env = emu.world, key_env(emu)
+        with httpx.Client(base_url=emu.api_root, headers=emu.client_headers()) as client:
+            agents = {c["id"]: (world.response(r["id"]).get("agent_reference") or {}).get("name")
+                      for c in foundry_listing(emu, "/conversations")
+                      for r in client.get("/responses", params={"conversation_id": c["id"], "limit": 1}).json()["data"]}
+        agent = next(a for a in agents.values() if a)
+        mine = [c for c, a in agents.items() if a == agent]
+        assert 0 < len(mine) < len(world.conversation_ids())
+        assert run_cli(*responses_args(emu, db, "--agent-name", agent), env=env).code == 0
+        with duckdb.connect(str(db), read_only=True) as con:
+            assert sorted(c for (c,) in con.execute("select id from assistants.conversations").fetchall()) == sorted(mine)
+
+        listed, conversations = foundry_listing(emu), world.conversation_ids()
+        others = [c for c in conversations if c not in mine]
+        want = (_pages(len(listed)) + len(listed) + _pages(len(conversations)) + len(mine)
+                + sum(_pages(len(world.conversation_items(c))) for c in others))
+        emu.reset_stats()
+        assert run_cli(*responses_args(emu, db), env=env).code == 0
+        assert api_requests(emu.stats()) == want
+        assert_equals_world(db, world.expected())
 
 
 def loaded_ids(db: Path) -> set:
