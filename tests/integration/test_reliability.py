@@ -102,6 +102,8 @@ def test_permanent_faults_stop_cleanly_and_the_next_load_catches_up(case: ApiCas
         assert run_cli(*case.load_args(emu, db), env=env).code == 0
         before = snapshot(db, table_keys=case.table_keys)
         emu.advance(6 * 3600)  # new objects and finished ones for the failing load to (not) commit
+        if case.responses:  # an incremental Responses load is short (Foundry's: about a dozen requests)
+            traffic = {**traffic, "fault_after_requests": 5}
         emu.set_traffic(TrafficConfig(**traffic))
         result = run_cli(*case.load_args(emu, db, "--max-retries", "2"), env=env)
         assert result.code == code, result.err
