@@ -17,27 +17,22 @@ from `api_key`, else `sources.openai_responses.api_key`, else the provider's usu
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Any, Callable, Iterator, Optional, Sequence
 
 import dlt
 from dlt.sources import DltResource
 
-from sourcekit.arrow import RowBuffer, TableContract, quiet_expected_arrow_warnings
-from sourcekit.background import iterate_in_background
+from sourcekit.arrow import quiet_expected_arrow_warnings
 from sourcekit.config import ClientConfig, azure_default_credential, resolve_client_config
 from sourcekit.errors import ConfigError
 from sourcekit.ids import check_ids
 from sourcekit.retries import MAX_RETRIES
 
-from . import extract, incremental, settings
-from .client import ResponsesClient
-from .rows import LoadProgress, add_issue, emit_conversation, emit_response, emit_skipped
-from .state import CURSOR_TABLE, listing_scope, read_conversations, read_cursor, read_known_responses, read_response_rows
+from . import settings
+from .load import load_rows
+from .rows import LoadProgress
 
 __all__ = ["openai_responses", "responses_api", "LoadProgress"]
-
-CONTRACT = TableContract(settings.TABLES)
 
 
 @dlt.source(name="openai_responses", section=settings.SECTION, max_table_nesting=0)
@@ -72,7 +67,8 @@ def openai_responses(
         api_key: key or bearer token (a secret; the provider's environment variables as fallback).
         list_responses: also load what `GET /responses` lists (default: on where the provider has it).
         agent_name: list only this agent's responses (Foundry).
-        poll_known: fetch again the responses loaded while still open, and the conversations loaded before.
+        poll_known: fetch again the responses loaded while still open, and read the new items of the
+            conversations loaded before that a response of this load began or ended in.
         credential: a token credential (`get_token(scope)`) instead of a key (azure, foundry).
         azure_credential: sign in with azure-identity's `DefaultAzureCredential` (extra `azure`).
         concurrency: the most requests in flight; it adapts down on 429s.
@@ -116,86 +112,6 @@ def responses_api(
     poll_known: bool,
     on_progress: Optional[Callable[[LoadProgress], None]] = None,
 ) -> Iterator[Any]:
-    """Fetches responses and conversations and yields rows for every table of `settings.TABLES`."""
-    now = datetime.now(timezone.utc)
-    buffer = RowBuffer(CONTRACT)
-    yield from CONTRACT.declare()
-    known = read_known_responses(settings.TERMINAL_RESPONSE_STATUSES)
-    known_conversations = read_conversations()
-    cursor = read_cursor(listing_scope(config.base_url, agent_name)) if list_responses else None
-    progress = LoadProgress()
-    client = ResponsesClient(config)
-    conversations = [(c, "input") for c in conversation_ids]
-    if poll_known:
-        conversations += [(c, "known") for c, row in sorted(known_conversations.items())
-                          if row.get("deleted_at") is None and c not in set(conversation_ids)]
-    fetched_status: dict = {}
-    gone_listed: list = []
-
-    async def produce():
-        async with client:
-            claimed, responses = set(), []
-            if cursor is not None:
-                listing = await extract.list_responses(client, cursor.watermark_response_id, agent_name)
-                yield listing
-                claimed = {r["id"] for r in listing.listed}
-                responses = [(r["id"], "listed") for r in incremental.to_fetch(cursor.done_response_ids, listing.listed)]
-            responses += [(r, "input") for r in response_ids if r not in claimed]
-            claimed |= set(response_ids)
-            if poll_known:
-                responses += [(r, "known") for r in known.open_ids if r not in claimed]
-            if not responses and not conversations and cursor is None:
-                raise ConfigError(
-                    "nothing to load: no response or conversation was given and none is open from earlier loads. "
-                    "Name responses with --response-id, --response-ids-file or --response-ids-sql, or conversations "
-                    "with --conversation-id (Foundry lists its responses itself)")
-            yield ("planned", len(responses) + len(conversations))
-            walk = {r for r, via in responses if via == "input"}
-            async for result in extract.fetch_all(client, responses, walk, known.ids, claimed, conversations,
-                                                  window=max(8, config.concurrency * 2)):
-                yield result
-
-    gone_known: list = []
-    listed: list = []
-    for item in iterate_in_background(produce, buffer=settings.RESULT_BUFFER):
-        if isinstance(item, extract.Listing):
-            listed = item.listed
-            for skipped in item.skipped:
-                emit_skipped(buffer, skipped, now, progress)
-            continue
-        if isinstance(item, tuple):
-            progress.total = item[1]
-            continue
-        if isinstance(item, extract.Skipped):
-            emit_skipped(buffer, item, now, progress)
-        elif isinstance(item, extract.FetchedConversation):
-            progress.done += 1
-            emit_conversation(buffer, item, known_conversations, now, progress)
-        elif isinstance(item, extract.FetchedResponse):
-            progress.done += 1
-            if item.gone is not None:
-                add_issue(buffer, progress, "response", item.response_id,
-                          f"response not found (past retention, or deleted): {item.gone.api_message}", now, item.gone)
-                if item.via == "listed":
-                    gone_listed.append(item.response_id)
-                if item.response_id in known.ids:
-                    gone_known.append(item.response_id)
-            elif emit_response(buffer, item, now, progress):
-                fetched_status[item.response_id] = item.response.get("status")
-            elif item.via == "listed":
-                gone_listed.append(item.response_id)  # unusable: it would only block the watermark
-        progress.requests, progress.retries = client.stats.requests, client.stats.retries
-        if on_progress is not None:
-            on_progress(progress)
-        yield from buffer.drain()
-    # Responses loaded before that the API no longer holds: keep their rows, mark them gone.
-    for row in read_response_rows(gone_known):
-        buffer.add("responses", [{**row, "deleted_at": row.get("deleted_at") or now}])
-    if cursor is not None:
-        before = cursor.row()
-        cursor.watermark_response_id, cursor.done_response_ids = incremental.advance(
-            cursor.watermark_response_id, listed, fetched_status, gone=gone_listed)
-        if cursor.row() != before:  # written only when it moved, in the same load as the rows
-            cursor.updated_at = now
-            buffer.add(CURSOR_TABLE, [cursor.row()])
-    yield from buffer.finish()
+    """Fetches responses and conversations and yields rows for every table of `settings.TABLES`
+    (one load: `load.load_rows`)."""
+    yield from load_rows(config, response_ids, conversation_ids, list_responses, agent_name, poll_known, on_progress)

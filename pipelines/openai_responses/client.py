@@ -28,6 +28,12 @@ class ResponsesClient(ApiClient):
     async def get_conversation(self, conversation_id: str) -> Dict[str, Any]:
         return await self.get(f"/conversations/{conversation_id}")
 
-    async def list_conversation_items(self, conversation_id: str) -> List[Dict[str, Any]]:
-        """A conversation's items, oldest first (the API's default order is newest first)."""
-        return await self.list_all(f"/conversations/{conversation_id}/items", {"order": "asc"})
+    async def list_conversations(self, after: Optional[str], agent_name: Optional[str]) -> List[Dict[str, Any]]:
+        """Foundry's project listing of conversations created after the conversation `after` (all
+        when None), oldest first."""
+        return await self.list_all("/conversations", {"order": "asc", "after": after, "agent_name": agent_name})
+
+    async def list_conversation_items(self, conversation_id: str, after: Optional[str] = None) -> List[Dict[str, Any]]:
+        """A conversation's items after the item `after` (all when None), oldest first (the API's
+        default order is newest first)."""
+        return await self.list_all(f"/conversations/{conversation_id}/items", {"order": "asc", "after": after})

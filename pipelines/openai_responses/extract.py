@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from typing import Any, AsyncIterator, Awaitable, Dict, List, Optional, Sequence, Set, Tuple
+from typing import Any, AsyncIterator, Awaitable, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
 from sourcekit.errors import NotFoundError
 from sourcekit.ids import id_problem, is_valid_id
@@ -28,12 +28,28 @@ class FetchedResponse:
 
 
 @dataclass
-class FetchedConversation:
+class ConversationJob:
+    """What to read of one conversation: its object unless a listing gave it (`listed`), and its
+    items after `after_item` (the newest loaded; all when None), numbered from `first_position`."""
+
     conversation_id: str
-    via: str  # input | known
-    conversation: Optional[Dict[str, Any]] = None
+    via: str  # input | listed | response (a loaded response of it ended or began)
+    listed: Optional[Dict[str, Any]] = None
+    fetch_object: bool = True
+    after_item: Optional[str] = None
+    first_position: int = 0
+
+
+@dataclass
+class FetchedConversation:
+    job: ConversationJob
+    conversation: Optional[Dict[str, Any]] = None  # None: not fetched (the row loaded before stands)
     items: List[Dict[str, Any]] = field(default_factory=list)
     gone: Optional[NotFoundError] = None
+
+    @property
+    def conversation_id(self) -> str:
+        return self.job.conversation_id
 
 
 @dataclass
@@ -47,21 +63,31 @@ class Skipped:
 
 @dataclass
 class Listing:
-    """Foundry's listing after the watermark, the usable responses only."""
+    """One of Foundry's listings after its watermark (`kind`: response or conversation), the usable
+    objects only."""
 
+    kind: str
     listed: List[Dict[str, Any]]
     skipped: List[Skipped]
 
 
-async def list_responses(client: ResponsesClient, after: Optional[str], agent_name: Optional[str]) -> Listing:
+def _usable(kind: str, objects: List[Any]) -> Listing:
     usable, skipped = [], []
-    for response in await client.list_responses(after, agent_name):
-        response_id = response.get("id") if isinstance(response, dict) else None
-        if is_valid_id(response_id):
-            usable.append(response)
+    for obj in objects:
+        object_id = obj.get("id") if isinstance(obj, dict) else None
+        if is_valid_id(object_id):
+            usable.append(obj)
         else:
-            skipped.append(Skipped("response", response, f"listed response skipped: {id_problem(response_id, 'response id')}"))
-    return Listing(usable, skipped)
+            skipped.append(Skipped(kind, obj, f"listed {kind} skipped: {id_problem(object_id, f'{kind} id')}"))
+    return Listing(kind, usable, skipped)
+
+
+async def list_responses(client: ResponsesClient, after: Optional[str], agent_name: Optional[str]) -> Listing:
+    return _usable("response", await client.list_responses(after, agent_name))
+
+
+async def list_conversations(client: ResponsesClient, after: Optional[str], agent_name: Optional[str]) -> Listing:
+    return _usable("conversation", await client.list_conversations(after, agent_name))
 
 
 async def _response(client: ResponsesClient, response_id: str, via: str) -> FetchedResponse:
@@ -71,12 +97,14 @@ async def _response(client: ResponsesClient, response_id: str, via: str) -> Fetc
         return FetchedResponse(response_id, via, gone=exc)
 
 
-async def _conversation(client: ResponsesClient, conversation_id: str, via: str) -> FetchedConversation:
-    result = FetchedConversation(conversation_id, via)
+async def _conversation(client: ResponsesClient, job: ConversationJob) -> FetchedConversation:
+    result = FetchedConversation(job, conversation=job.listed)
+    items = client.list_conversation_items(job.conversation_id, job.after_item)
     try:
-        # Both at once: one round trip less per conversation.
-        result.conversation, result.items = await asyncio.gather(
-            client.get_conversation(conversation_id), client.list_conversation_items(conversation_id))
+        if job.fetch_object:  # both at once: one round trip less per conversation
+            result.conversation, result.items = await asyncio.gather(client.get_conversation(job.conversation_id), items)
+        else:
+            result.items = await items
     except NotFoundError as exc:
         result.gone = exc
     return result
@@ -88,8 +116,9 @@ async def fetch_all(
     walk_ids: Set[str],
     known: Set[str],
     claimed: Set[str],
-    conversations: Sequence[Tuple[str, str]],
+    conversations: Sequence[ConversationJob],
     window: int,
+    conversation_of: Callable[[FetchedResponse], Optional[ConversationJob]] = lambda fetched: None,
 ) -> AsyncIterator[Any]:
     """Fetch `responses` ((id, via), ids already checked) and `conversations`, and walk back the
     `previous_response_id` chain of the responses in `walk_ids`, with at most `window` objects in
@@ -98,8 +127,10 @@ async def fetch_all(
     Args:
         known: ids of responses already loaded (a walk stops there).
         claimed: ids this load fetches already (a walk stops there too); grows as walks go back.
+        conversation_of: the conversation a fetched response adds items to, when it must be read
+            (`planner.ConversationPlan.touched_by`), else None.
     """
-    todo: List[Awaitable[Any]] = [_conversation(client, cid, via) for cid, via in conversations]
+    todo: List[Awaitable[Any]] = [_conversation(client, job) for job in conversations]
     todo += [_response(client, rid, via) for rid, via in responses]
     claimed.update(rid for rid, _ in responses)
     pending: set = set()
@@ -126,6 +157,10 @@ async def fetch_all(
                         claimed.add(previous)
                         walk_ids.add(previous)
                         todo.append(_response(client, previous, "chain"))
+                if isinstance(result, FetchedResponse):
+                    job = conversation_of(result)
+                    if job is not None:
+                        todo.append(_conversation(client, job))
                 yield result
             top_up()
     finally:
@@ -133,3 +168,5 @@ async def fetch_all(
             task.cancel()
         if pending:
             await asyncio.gather(*pending, return_exceptions=True)
+        for coroutine in todo:  # never started: close them, so none is left un-awaited
+            coroutine.close()

@@ -175,23 +175,25 @@ def response_rows(response: Mapping[str, Any], discovered_via: Optional[str] = N
 
 
 def conversation_row(conversation: Mapping[str, Any], item_count: Optional[int], discovered_via: Optional[str],
-                     polled_at: Optional[datetime]) -> Row:
+                     polled_at: Optional[datetime], last_item_id: Optional[str] = None) -> Row:
     """The `conversations` row of one Conversation object."""
     return {
         "id": conversation["id"],
         "created_at": to_timestamp(conversation.get("created_at")),
         "metadata": json_value(conversation.get("metadata")),
         "item_count": item_count,
+        "last_item_id": last_item_id,
         "discovered_via": discovered_via,
         "last_polled_at": polled_at,
         "deleted_at": None,
     }
 
 
-def conversation_item_rows(conversation_id: str, items: List[Any]) -> List[Row]:
-    """`conversation_items` rows, in the conversation's order (oldest first)."""
+def conversation_item_rows(conversation_id: str, items: List[Any], first_position: int = 0) -> List[Row]:
+    """`conversation_items` rows, in the conversation's order (oldest first), numbered from
+    `first_position` (the count of items loaded before, when these follow them)."""
     rows = []
-    for position, item in enumerate(items):
+    for position, item in enumerate(items, start=first_position):
         if not isinstance(item, Mapping):
             item = {"type": None, "value": item}
         row = item_row(item, position)

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any, Dict, Optional
 
 from sourcekit.arrow import RowBuffer
+from sourcekit.ids import is_valid_id
 
 from . import flatten
 from .extract import FetchedConversation, FetchedResponse, Skipped
@@ -82,21 +83,28 @@ def emit_response(buffer: RowBuffer, fetched: FetchedResponse, now: datetime, pr
 
 def emit_conversation(buffer: RowBuffer, fetched: FetchedConversation, known: Dict[str, Dict[str, Any]],
                       now: datetime, progress: LoadProgress) -> None:
-    """A conversation's row and all its items (they replace the earlier ones), or its 404."""
-    cid = fetched.conversation_id
+    """A conversation's row and its items read in this load (appended after those loaded before), or its 404."""
+    cid, job = fetched.conversation_id, fetched.job
+    before = known.get(cid) or {}
     if fetched.gone is not None:
         add_issue(buffer, progress, "conversation", cid,
                   f"conversation not found (deleted?); it will no longer be polled: {fetched.gone.api_message}",
                   now, fetched.gone)
-        row = dict(known.get(cid) or {"id": cid, "created_at": None, "metadata": None, "item_count": None,
-                                      "discovered_via": fetched.via, "last_polled_at": None})
+        row = dict(before or {"id": cid, "created_at": None, "metadata": None, "item_count": None,
+                              "last_item_id": None, "discovered_via": job.via, "last_polled_at": None})
         row.update(deleted_at=row.get("deleted_at") or now, last_polled_at=now)
         buffer.add("conversations", [row])
         return
+    count = job.first_position + len(fetched.items)
+    last = fetched.items[-1].get("id") if fetched.items and isinstance(fetched.items[-1], dict) else job.after_item
+    last = last if is_valid_id(last) else None  # without it, the next load reads the items whole again
     try:
-        row = flatten.conversation_row({**(fetched.conversation or {}), "id": cid}, len(fetched.items),
-                                       (known.get(cid) or {}).get("discovered_via") or fetched.via, now)
-        items = flatten.conversation_item_rows(cid, fetched.items)
+        if fetched.conversation is not None:
+            row = flatten.conversation_row({**fetched.conversation, "id": cid}, count,
+                                           before.get("discovered_via") or job.via, now, last)
+        else:
+            row = {**before, "item_count": count, "last_item_id": last, "last_polled_at": now}
+        items = flatten.conversation_item_rows(cid, fetched.items, job.first_position)
     except (KeyError, TypeError, AttributeError, ValueError) as exc:
         add_issue(buffer, progress, "conversation", cid, f"could not parse conversation: {type(exc).__name__}: {exc}", now)
         return

@@ -36,7 +36,8 @@ API_PROFILES: Dict[str, ApiProfile] = {
     "azure": ApiProfile(base_path="/v1"),  # https://RESOURCE.openai.azure.com/openai + /v1
     "foundry": ApiProfile(base_path="/openai/v1"),
 }
-# Providers with a `GET /responses` listing of the whole project (Foundry only; OpenAI has none).
+# Providers with `GET /responses` and `GET /conversations` listings of the whole project (Foundry
+# only; OpenAI has neither).
 LISTS_RESPONSES = frozenset({"foundry"})
 
 
@@ -50,13 +51,16 @@ TABLES: Dict[str, Dict[str, Any]] = {
             "created_at": _ts(),
             "metadata": _col(JSON),
             "item_count": _col(BIGINT),
-            "discovered_via": _col(TEXT),  # input | known
+            "last_item_id": _col(TEXT),  # the newest item loaded: the next load lists items after it
+            "discovered_via": _col(TEXT),  # input | listed
             "last_polled_at": _ts(),
             "deleted_at": _ts(),
         },
     },
+    # Items are appended, never changed (README "How the Responses load works"): a conversation's new
+    # items are merged in by their position; the rows loaded before stay.
     "conversation_items": {
-        "write_disposition": replace_rows_of("conversation_id"),
+        "write_disposition": "merge",
         "primary_key": ["conversation_id", "position"],
         "columns": {
             "conversation_id": _col(TEXT, nullable=False),
@@ -177,6 +181,7 @@ TABLES["response_cursors"] = {
         "scope": _col(TEXT, nullable=False),  # e.g. `foundry project`, `foundry agent my-agent`
         "watermark_response_id": _col(TEXT),  # last response of the longest all-terminal prefix
         "done_response_ids": _col(JSON),  # terminal responses after the watermark, already loaded
+        "watermark_conversation_id": _col(TEXT),  # the last conversation GET /conversations listed
         "updated_at": _ts(),
     },
 }

@@ -1,9 +1,10 @@
 """The loader's state for the Responses source, kept in the dataset (see `sourcekit.cursor_table`):
 
 - `response_cursors`: one row per listing scope (Foundry's project, or one agent's responses in it):
-  the watermark and the done responses after it;
+  the responses watermark and the done responses after it, and the conversations watermark;
 - the `responses` table itself: which responses are loaded, and which were still open (fetched again);
-- the `conversations` table: the conversations loaded before (polled again).
+- the `conversations` table: the conversations loaded before, with their item count and newest item
+  (their items are listed after it).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ class ListingCursor:
     scope: str
     watermark_response_id: Optional[str] = None
     done_response_ids: List[str] = field(default_factory=list)
+    watermark_conversation_id: Optional[str] = None
     updated_at: Optional[datetime] = None
 
     def row(self) -> Dict[str, Any]:
@@ -43,7 +45,7 @@ def listing_scope(base_url: str, agent_name: Optional[str]) -> str:
 
 def read_cursor(scope: str) -> ListingCursor:
     columns = list(TABLES[CURSOR_TABLE]["columns"])
-    for row in read_rows(CURSOR_TABLE, columns, ["done_response_ids"]):
+    for row in read_rows(CURSOR_TABLE, columns, ["done_response_ids"], added_later=["watermark_conversation_id"]):
         if row["scope"] == scope:
             row["done_response_ids"] = list(row["done_response_ids"] or [])
             return ListingCursor(**row)
@@ -71,7 +73,7 @@ def read_known_responses(terminal: frozenset) -> KnownResponses:
 def read_conversations() -> Dict[str, Dict[str, Any]]:
     """Every conversation row loaded before, by id."""
     columns = list(TABLES["conversations"]["columns"])
-    return {row["id"]: row for row in read_rows("conversations", columns, ["metadata"])}
+    return {row["id"]: row for row in read_rows("conversations", columns, ["metadata"], added_later=["last_item_id"])}
 
 
 def read_response_rows(ids: Sequence[str]) -> List[Dict[str, Any]]:

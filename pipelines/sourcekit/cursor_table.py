@@ -16,11 +16,13 @@ import orjson
 from dlt.destinations.exceptions import DatabaseUndefinedRelation
 
 
-def read_rows(table: str, columns: Sequence[str], json_columns: Sequence[str] = ()) -> List[Dict[str, Any]]:
+def read_rows(table: str, columns: Sequence[str], json_columns: Sequence[str] = (),
+              added_later: Sequence[str] = ()) -> List[Dict[str, Any]]:
     """Every row of `table` in the dataset of the pipeline now extracting, or none before its first load.
 
     Call it from inside a dlt resource. JSON columns come back parsed, whatever the destination's driver
-    returns for them (text on DuckDB, objects on PostgreSQL).
+    returns for them (text on DuckDB, objects on PostgreSQL). Columns in `added_later` may be missing
+    from a table an older version created (they come back None; the load adds them).
     """
     pipeline = dlt.current.pipeline()
     # No schema yet: nothing was ever loaded (a working folder lost since is restored from the
@@ -31,13 +33,19 @@ def read_rows(table: str, columns: Sequence[str], json_columns: Sequence[str] = 
         with pipeline.sql_client() as client:
             if not client.has_dataset():
                 return []
-            quoted = ", ".join(client.escape_column_name(c) for c in columns)
-            rows = client.execute_sql(f"SELECT {quoted} FROM {client.make_qualified_table_name(table)}")
+            qualified = client.make_qualified_table_name(table)
+            present = list(columns)
+            if added_later:
+                with client.execute_query(f"SELECT * FROM {qualified} WHERE 1 = 0") as cursor:
+                    existing = {d[0].lower() for d in cursor.description or ()}
+                present = [c for c in columns if c not in added_later or c.lower() in existing]
+            quoted = ", ".join(client.escape_column_name(c) for c in present)
+            rows = client.execute_sql(f"SELECT {quoted} FROM {qualified}")
     except DatabaseUndefinedRelation:
         return []
     out = []
     for values in rows or ():
-        row = dict(zip(columns, values))
+        row = {**dict.fromkeys(columns), **dict(zip(present, values))}
         for column in json_columns:
             if isinstance(row[column], (str, bytes)):
                 row[column] = orjson.loads(row[column])

@@ -1,7 +1,7 @@
 """Bad input gets a clear one-line error and loses nothing (a catalogue, one parametrized test).
 
-Each case runs `runsteps load` on a copy of a warehouse that already holds data; afterwards the
-warehouse must be exactly as it was. Cases that are handled rather than refused say how.
+Each case runs `runsteps load` on a copy of a warehouse that already holds data of both APIs;
+afterwards the warehouse must be exactly as it was. Cases that are handled rather than refused say how.
 """
 
 from __future__ import annotations
@@ -14,7 +14,9 @@ from typing import Callable, Dict, List, Optional
 import duckdb
 import pytest
 
-from tests.helpers import REPO, run_cli, snapshot
+from runsteps.emulator import Emulator
+from tests import responses_truth
+from tests.helpers import REPO, key_env, run_cli, snapshot
 
 SMALL_EXPORT = REPO / "tests" / "fixtures" / "exports" / "small"
 ODD_EXPORT = REPO / "tests" / "fixtures" / "exports" / "odd"
@@ -71,13 +73,52 @@ CASES = {
     "unknown-destination": Case(["--destination", "nosuchwarehouse", "--thread-id", "thread_a"], 2, "unknown destination"),
 }
 
+# The same catalogue for `--api responses` (its own id inputs, and options that belong to one API).
+RESPONSES = ["--api", "responses"]
+CASES.update({
+    "response-id-traversal": Case([*RESPONSES, "--response-id", "../../etc/passwd"], 2, "invalid --response-id '../../etc/passwd'"),
+    "response-id-query": Case([*RESPONSES, "--response-id", "resp_a?include[]=x"], 2, "invalid --response-id 'resp_a?include[]=x'"),
+    "response-id-empty": Case([*RESPONSES, "--response-id", ""], 2, "invalid --response-id ''"),
+    "conversation-id-slash": Case([*RESPONSES, "--conversation-id", "conv_a/items"], 2, "invalid --conversation-id 'conv_a/items'"),
+    "response-ids-file-missing": Case([*RESPONSES, "--response-ids-file", "{tmp}/nope.txt"], 2, "cannot read --response-ids-file"),
+    "response-ids-file-empty": Case([*RESPONSES, "--response-ids-file", "{tmp}/empty.txt"], 2, "holds no response ids",
+                                    setup=_file("empty.txt", "\n# only a comment\n")),
+    "response-ids-csv-no-column": Case([*RESPONSES, "--response-ids-file", "{tmp}/r.csv"], 2, "has no response_id column",
+                                       setup=_file("r.csv", "id,team\nresp_a,x\n")),
+    "response-ids-file-bad-id": Case([*RESPONSES, "--response-ids-file", "{tmp}/r.txt"], 2,
+                                     "invalid response id in --response-ids-file", setup=_file("r.txt", "resp_ok\nresp/../bad\n")),
+    "response-ids-file-binary": Case([*RESPONSES, "--response-ids-file", "{tmp}/r.bin"], 2, "cannot read --response-ids-file",
+                                     setup=lambda tmp: (tmp / "r.bin").write_bytes(b"\xff\xfe\x00\x81")),
+    "response-ids-sql-fails": Case([*RESPONSES, "--response-ids-sql", "select * from no_such_table"], 2, "--response-ids-sql failed"),
+    "response-ids-sql-no-column": Case([*RESPONSES, "--response-ids-sql", "select id from assistants.responses"], 2,
+                                       "must return a response_id column (it returned: id)"),
+    "response-ids-sql-bad-id": Case([*RESPONSES, "--response-ids-sql", "select 'resp_a/../b' as response_id"], 2,
+                                    "invalid response id from --response-ids-sql 'resp_a/../b'"),
+    "response-no-key": Case([*RESPONSES, "--response-id", "resp_a"], 2, "no API key: set OPENAI_API_KEY", env={"OPENAI_API_KEY": ""}),
+    "foundry-no-token": Case([*RESPONSES, "--provider", "foundry", "--base-url", "http://127.0.0.1:9/api/projects/p"], 2,
+                             "AZURE_AI_AGENTS_TOKEN", env={"AZURE_AI_AGENTS_TOKEN": ""}),
+    "agent-name-at-openai": Case([*RESPONSES, "--agent-name", "bot", "--response-id", "resp_a"], 2, "only Foundry"),
+    "thread-id-with-responses": Case([*RESPONSES, "--thread-id", "thread_a"], 2, "--api assistants"),
+    "response-id-with-assistants": Case(["--response-id", "resp_a"], 2, "--api responses"),
+})
+
 
 @pytest.fixture(scope="module")
 def loaded_db(tmp_path_factory) -> Path:
+    """A warehouse holding Assistants runs (from an archive) and responses and conversations."""
     db = tmp_path_factory.mktemp("base") / "warehouse.duckdb"
     result = run_cli("load", "--from-export", str(SMALL_EXPORT), "--db", str(db), "--progress", "none")
     assert result.code == 0, result.err
+    with Emulator(api="responses", flavour="openai", seed=3, conversations=4, responses_per_conversation=3) as emu:
+        result = run_cli(*responses_truth.responses_args(emu, db, response_ids=responses_truth.chain_heads(emu),
+                                                         conversation_ids=emu.world.conversation_ids()), env=key_env(emu))
+    assert result.code == 0, result.err
     return db
+
+
+def everything(db: Path) -> dict:
+    """Both APIs' tables, row by row."""
+    return {**snapshot(db), **snapshot(db, table_keys=responses_truth.TABLE_KEYS)}
 
 
 @pytest.mark.parametrize("name", list(CASES))
@@ -86,7 +127,8 @@ def test_bad_input_is_refused_in_one_line_and_loses_nothing(name, loaded_db, tmp
     db = tmp_path / "warehouse.duckdb"
     shutil.copy(loaded_db, db)
     shutil.copytree(loaded_db.with_name(loaded_db.name + ".dlt"), db.with_name(db.name + ".dlt"))
-    before = snapshot(db)
+    before = everything(db)
+    assert before["runs"] and before["responses"] and before["conversation_items"]
     if case.setup:
         case.setup(tmp_path)
     args = [a.replace("{tmp}", str(tmp_path)) for a in case.args]
@@ -99,7 +141,7 @@ def test_bad_input_is_refused_in_one_line_and_loses_nothing(name, loaded_db, tmp
     assert len(error_lines[-1]) < 400
     if "invalid choice" not in case.says and "invalid int value" not in case.says:  # argparse prints usage first
         assert len(error_lines) == 1, result.err
-    assert snapshot(db) == before
+    assert everything(db) == before
 
 
 def test_odd_but_valid_objects_load_and_bad_files_are_recorded(db):

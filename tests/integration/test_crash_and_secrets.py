@@ -1,4 +1,5 @@
-"""Crashes lose nothing (SIGKILL during extract, normalize and load), and the API key stays secret."""
+"""Crashes lose nothing (SIGKILL during extract, normalize and load), and the API key stays secret,
+for every API and flavour (`tests.apis.CASES`)."""
 
 from __future__ import annotations
 
@@ -17,12 +18,13 @@ import pyarrow.parquet as pq
 import pytest
 
 from runsteps.emulator import Emulator, TrafficConfig
-from tests.helpers import TABLE_KEYS, api_requests, key_env, load_args, run_cli, snapshot
+from tests.apis import CASES, ApiCase
+from tests.helpers import REPO, api_requests, key_env, run_cli, snapshot
 
 
-def _spawn(emu, db: Path, *extra: str) -> subprocess.Popen:
+def _spawn(case: ApiCase, emu, db: Path) -> subprocess.Popen:
     env = {**os.environ, **key_env(emu)}
-    return subprocess.Popen([sys.executable, "-m", "runsteps.cli", *load_args(emu, db, *extra)],
+    return subprocess.Popen([sys.executable, "-m", "runsteps.cli", *case.load_args(emu, db)],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -54,44 +56,55 @@ def _kill_at(proc: subprocess.Popen, db: Path, phase: str, rng: random.Random, e
     return True
 
 
-def _assert_no_duplicate_keys(db: Path) -> None:
+def _assert_no_duplicate_keys(db: Path, table_keys: dict) -> None:
     with duckdb.connect(str(db), read_only=True) as con:
-        for table, keys in TABLE_KEYS.items():
+        for table, keys in table_keys.items():
             dupes = con.execute(f"select count(*) from (select {keys} from assistants.{table} group by all having count(*) > 1)").fetchone()[0]
             assert dupes == 0, table
 
 
+# Kills per API case: the Assistants path's eleven, and six for each Responses flavour (its loads are
+# shorter, and the suite's time budget is shared).
+KILL_PHASES = {
+    "assistants": ["extract"] * 4 + ["normalize"] * 3 + ["load"] * 4,
+    "responses": ["extract"] * 2 + ["normalize"] * 2 + ["load"] * 2,
+}
+
+
 @pytest.mark.slow
-def test_sigkill_at_random_moments_loses_nothing(tmp_path):
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_sigkill_at_random_moments_loses_nothing(case: ApiCase, tmp_path):
     rng = random.Random(2026)
-    phases = ["extract"] * 4 + ["normalize"] * 3 + ["load"] * 4
-    with Emulator(seed=31, threads=25, flavour="openai", traffic=TrafficConfig(latency_ms=5)) as emu:
+    phases = KILL_PHASES[case.api]
+    with case.emulator(31, 25 if case.api == "assistants" else 12, traffic=TrafficConfig(latency_ms=5)) as emu:
         clean = tmp_path / "clean.duckdb"
-        assert run_cli(*load_args(emu, clean), env=key_env(emu)).code == 0
-        expected = snapshot(clean)
+        assert run_cli(*case.load_args(emu, clean), env=key_env(emu)).code == 0
+        expected = snapshot(clean, table_keys=case.table_keys)
+        # What the clean warehouse's next load fetches with nothing changed (an idle load changes
+        # nothing, so once is enough).
+        emu.reset_stats()
+        assert run_cli(*case.load_args(emu, clean, name_all=False), env=key_env(emu)).code == 0
+        clean_idle = api_requests(emu.stats())
         killed_in = []
         for i, phase in enumerate(phases):
             db = tmp_path / f"killed-{i}.duckdb"
             if i % 2:  # every other kill hits an incremental load on top of an earlier one
-                assert run_cli(*load_args(emu, db, thread_ids=emu.world.thread_ids()[:10]), env=key_env(emu)).code == 0
-            proc = _spawn(emu, db)
+                assert run_cli(*case.partial_load_args(emu, db), env=key_env(emu)).code == 0
+            proc = _spawn(case, emu, db)
             if _kill_at(proc, db, phase, rng, emu):
                 killed_in.append(phase)
             else:
                 proc.communicate()
-            rerun = run_cli(*load_args(emu, db), env=key_env(emu))
+            rerun = run_cli(*case.load_args(emu, db), env=key_env(emu))
             assert rerun.code == 0, (phase, rerun.err)
-            assert snapshot(db) == expected, phase
-            _assert_no_duplicate_keys(db)
+            assert snapshot(db, table_keys=case.table_keys) == expected, phase
+            _assert_no_duplicate_keys(db, case.table_keys)
             # The state agrees with the data: with nothing changed, the next load fetches only what
             # a clean warehouse's next load fetches.
             emu.reset_stats()
-            assert run_cli(*load_args(emu, db, thread_ids=[]), env=key_env(emu)).code == 0
-            after_crash = api_requests(emu.stats())
-            emu.reset_stats()
-            assert run_cli(*load_args(emu, clean, thread_ids=[]), env=key_env(emu)).code == 0
-            assert after_crash == api_requests(emu.stats()), phase
-    assert len(killed_in) >= 10 and {"extract", "normalize", "load"} <= set(killed_in), killed_in
+            assert run_cli(*case.load_args(emu, db, name_all=False), env=key_env(emu)).code == 0
+            assert api_requests(emu.stats()) == clean_idle, phase
+    assert len(killed_in) >= len(phases) - 1 and {"extract", "normalize", "load"} <= set(killed_in), killed_in
 
 
 SENTINEL = "sk-SENTINEL-do-not-leak-7f3a9c"
@@ -110,41 +123,53 @@ def _texts_in(root: Path):
             yield path, gzip.decompress(data).decode("utf-8", "replace")
 
 
-def test_the_api_key_appears_nowhere(tmp_path):
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_the_api_key_appears_nowhere(case: ApiCase, tmp_path):
+    """Not in the output (with -v), the warehouse, dlt's state, its traces and load packages, nor
+    an archive: after a load that succeeds, one refused mid-load (401), and the key given the dlt way."""
     db = tmp_path / "warehouse.duckdb"
-    with Emulator(seed=8, threads=6, flavour="openai", api_key=SENTINEL) as emu:
-        a_thread = emu.world.thread_ids()[-1]
-        env = {**os.environ, "OPENAI_API_KEY": SENTINEL}
+    with case.emulator(8, 6, api_key=SENTINEL) as emu:
+        an_id = case.a_loaded_id(emu)
+        env = {**os.environ, case.key_variable: SENTINEL}
         outputs = []
-        ok = subprocess.run([sys.executable, "-m", "runsteps.cli", "-v", *load_args(emu, db)],
+        archive = ["--archive", str(tmp_path / "archive")] if case.api == "assistants" else []
+        ok = subprocess.run([sys.executable, "-m", "runsteps.cli", "-v", *case.load_args(emu, db, *archive)],
                             env=env, capture_output=True, text=True)
         assert ok.returncode == 0, ok.stderr
         outputs += [ok.stdout, ok.stderr]
         emu.advance(3600)
         emu.set_traffic(TrafficConfig(persistent_status=401, fault_after_requests=3))
-        failed = subprocess.run([sys.executable, "-m", "runsteps.cli", "-v", *load_args(emu, db)],
+        failed = subprocess.run([sys.executable, "-m", "runsteps.cli", "-v", *case.load_args(emu, db)],
                                 env=env, capture_output=True, text=True)
         assert failed.returncode == 2
         outputs += [failed.stdout, failed.stderr]
-    # the key may also be given the dlt way; it must be treated as a secret there too
-    dlt_way = subprocess.run([sys.executable, "-m", "runsteps.cli", "-v", "load", "--db", str(db),
-                              "--from-export", str(Path(__file__).parents[1] / "fixtures" / "exports" / "small")],
-                             env={**os.environ, "SOURCES__OPENAI_ASSISTANTS__API_KEY": SENTINEL},
-                             capture_output=True, text=True)
-    outputs += [dlt_way.stdout, dlt_way.stderr]
+        emu.set_traffic(TrafficConfig())
+        # the key may also be given the dlt way; it must be treated as a secret there too
+        dlt_env = {**os.environ, case.dlt_key_variable: SENTINEL, case.key_variable: ""}
+        if case.api == "assistants":
+            dlt_args = ["load", "--db", str(db), "--from-export", str(REPO / "tests" / "fixtures" / "exports" / "small")]
+        else:
+            dlt_args = case.load_args(emu, db)
+        dlt_way = subprocess.run([sys.executable, "-m", "runsteps.cli", "-v", *dlt_args], env=dlt_env,
+                                 capture_output=True, text=True)
+        assert dlt_way.returncode == 0, dlt_way.stderr
+        outputs += [dlt_way.stdout, dlt_way.stderr]
     assert len("".join(outputs)) > 100  # debug logging produced something to scan
     for text in outputs:
         assert SENTINEL not in text
     scanned = list(_texts_in(tmp_path))
-    assert any(a_thread in text for _, text in scanned)  # the scan does see the loaded data
+    assert any(an_id in text for _, text in scanned)  # the scan does see the loaded data
+    assert any("trace" in path.name for path, _ in scanned)  # and dlt's traces
+    if archive:
+        assert any("archive" in path.parts for path, _ in scanned)
     for path, text in scanned:
         assert SENTINEL not in text, path
     with duckdb.connect(str(db), read_only=True) as con:
-        from dlt.common.storages.load_package import TLoadPackageStatus  # noqa: F401  (dlt is importable)
         from dlt.pipeline.state_sync import decompress_state
 
         for (state,) in con.execute("select state from assistants._dlt_pipeline_state").fetchall():
             assert SENTINEL not in str(decompress_state(state))
-        for table in ("runs", "run_steps", "threads", "load_issues"):
-            rows = con.execute(f"select * from assistants.{table}").fetchall()
-            assert SENTINEL not in str(rows)
+        for (table,) in con.execute("select table_name from information_schema.tables "
+                                    "where table_schema = 'assistants'").fetchall():
+            rows = con.execute(f'select * from assistants."{table}"').fetchall()
+            assert SENTINEL not in str(rows), table

@@ -28,7 +28,7 @@ from runsteps.report import report_figures
 from tests.helpers import key_env, load_args, run_cli
 from tests.integration.test_models_world import CLOCK_DAY, cents
 from tests.integration.test_models_world import world_costs as assistants_world_costs
-from tests.integration.test_responses_load import responses_args
+from tests.responses_truth import responses_args
 
 SEED_FILE = Path(__file__).resolve().parents[2] / "sql" / "seeds" / "deployments.csv"
 UNMAPPED_DEPLOYMENT = "acme-llm-canary"  # on purpose in no seed and no price list

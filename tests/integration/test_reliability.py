@@ -1,18 +1,23 @@
 """Reliability, proven with the emulator's fault injection: transient faults change nothing,
 permanent faults stop cleanly and commit nothing, deleted objects are recorded, concurrent loads
-never corrupt anything, and the next load catches up."""
+never corrupt anything, and the next load catches up. The first two hold for every API and flavour
+(`tests.apis.CASES`)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
+from typing import Callable, Dict, Iterator
 
 import duckdb
 import pytest
 
 from runsteps.emulator import Emulator, TrafficConfig
+from tests.apis import CASES, ApiCase
 from tests.helpers import api_requests, key_env, load_args, run_cli, snapshot
 from tests.integration.test_load import assert_equals_world
 
@@ -30,22 +35,51 @@ TRANSIENT_MIX = dict(
 )
 
 
+@dataclass
+class CleanLoad:
+    """One world per API case, served for the whole module, and its load without faults."""
+
+    emu: Emulator
+    snapshot: dict
+    requests: int
+
+
+@pytest.fixture(scope="module")
+def clean_load(tmp_path_factory) -> Iterator[Callable[[ApiCase], CleanLoad]]:
+    loads: Dict[ApiCase, CleanLoad] = {}
+    with contextlib.ExitStack() as stack:
+        def get(case: ApiCase) -> CleanLoad:
+            if case not in loads:
+                # Responses worlds of 5 conversations (~80 requests): their chains are walked one
+                # response after another, so every fault's back-off adds to the load's time.
+                emu = stack.enter_context(case.emulator(108, 5 if case.responses else 8))
+                db = tmp_path_factory.mktemp(str(case)) / "clean.duckdb"
+                emu.reset_stats()
+                assert run_cli(*case.load_args(emu, db), env=key_env(emu)).code == 0
+                loads[case] = CleanLoad(emu, snapshot(db, table_keys=case.table_keys), api_requests(emu.stats()))
+            return loads[case]
+        yield get
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", range(10))
-def test_transient_faults_change_nothing(seed, tmp_path):
-    clean_db, faulty_db = tmp_path / "clean.duckdb", tmp_path / "faulty.duckdb"
-    with Emulator(seed=100 + seed, threads=8, flavour="openai") as emu:
-        env = key_env(emu)
-        assert run_cli(*load_args(emu, clean_db), env=env).code == 0
-        clean_requests = api_requests(emu.stats())
-        emu.reset_stats()
-        emu.set_traffic(TrafficConfig(fault_seed=seed, **TRANSIENT_MIX))
-        result = run_cli(*load_args(emu, faulty_db, "--timeout", "1"), env=env)
-        assert result.code == 0, result.err
-        faulty_requests = api_requests(emu.stats())
-    assert snapshot(faulty_db) == snapshot(clean_db)
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_transient_faults_change_nothing(case: ApiCase, seed, clean_load, tmp_path):
+    """Ten fault seeds on one world per API: the faulty load's tables equal the clean load's."""
+    clean = clean_load(case)
+    emu, faulty_db = clean.emu, tmp_path / "faulty.duckdb"
+    emu.reset_stats()
+    emu.set_traffic(TrafficConfig(fault_seed=seed, **TRANSIENT_MIX))
+    try:
+        result = run_cli(*case.load_args(emu, faulty_db, "--timeout", "1"), env=key_env(emu))
+    finally:
+        emu.set_traffic(TrafficConfig())
+    assert result.code == 0, result.err
+    faulty_requests = api_requests(emu.stats())
+    case.assert_equals_world(faulty_db, emu)
+    assert snapshot(faulty_db, table_keys=case.table_keys) == clean.snapshot
     # About 20% of requests fail once; retries stay bounded well under double the clean count.
-    assert clean_requests < faulty_requests < 1.6 * clean_requests + 10
+    assert clean.requests < faulty_requests < 1.6 * clean.requests + 10
 
 
 PERMANENT = {
@@ -58,24 +92,29 @@ PERMANENT = {
 
 
 @pytest.mark.parametrize("name", list(PERMANENT))
-def test_permanent_faults_stop_cleanly_and_the_next_load_catches_up(name, db):
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_permanent_faults_stop_cleanly_and_the_next_load_catches_up(case: ApiCase, name, db):
     traffic, code, says = PERMANENT[name]
-    with Emulator(seed=21, threads=12, flavour="openai") as emu:
+    # No retention window: a response that passed it between the two loads would stay loaded, and
+    # the world's truth at the later clock no longer counts it.
+    with case.emulator(21, 8 if case.responses else 12, retention_days=None) as emu:
         env = key_env(emu)
-        assert run_cli(*load_args(emu, db), env=env).code == 0
-        before = snapshot(db)
-        emu.advance(6 * 3600)  # new runs and finished runs for the failing load to (not) commit
+        assert run_cli(*case.load_args(emu, db), env=env).code == 0
+        before = snapshot(db, table_keys=case.table_keys)
+        emu.advance(6 * 3600)  # new objects and finished ones for the failing load to (not) commit
+        if case.responses:  # an incremental Responses load is short (Foundry's: about a dozen requests)
+            traffic = {**traffic, "fault_after_requests": 5}
         emu.set_traffic(TrafficConfig(**traffic))
-        result = run_cli(*load_args(emu, db, "--max-retries", "2"), env=env)
+        result = run_cli(*case.load_args(emu, db, "--max-retries", "2"), env=env)
         assert result.code == code, result.err
         lines = result.err.strip().splitlines()
         assert len(lines) == 1 and says in lines[0] and "x-request-id: req_" in lines[0], lines
-        assert snapshot(db) == before  # nothing half-done was committed
+        assert snapshot(db, table_keys=case.table_keys) == before  # nothing half-done was committed
 
         emu.set_traffic(TrafficConfig())
-        result = run_cli(*load_args(emu, db), env=env)
+        result = run_cli(*case.load_args(emu, db), env=env)
         assert result.code == 0, result.err
-        assert_equals_world(db, emu.world.expected())
+        case.assert_equals_world(db, emu)
 
 
 def test_a_deleted_thread_and_a_vanished_run_are_recorded_and_the_rest_loads(db):

@@ -42,7 +42,7 @@ def test_child_tables_are_deleted_by_their_parent_key():
     assert assistants["runs"] == ["id"] and assistants["archive_locations"] == ["owner"]
     for table in ("response_items", "response_file_search_results", "response_code_interpreter_outputs"):
         assert responses[table] == ["response_id"]
-    assert responses["conversation_items"] == ["conversation_id"]
+    assert responses["conversation_items"] == ["conversation_id", "position"]  # items are only appended
 
 
 def test_the_replace_key_is_read_back_from_the_disposition():
