@@ -24,8 +24,16 @@ TABLE_KEYS = {
     "code_interpreter_outputs": "step_id, tool_call_position, position",
     "file_search_results": "step_id, tool_call_position, position",
 }
+RESPONSE_TABLE_KEYS = {
+    "responses": "id",
+    "response_items": "response_id, position",
+    "response_file_search_results": "response_id, item_position, position",
+    "response_code_interpreter_outputs": "response_id, item_position, position",
+    "conversations": "id",
+    "conversation_items": "conversation_id, position",
+}
 # Columns that legitimately differ between two loads of the same data.
-VOLATILE = {"_dlt_load_id", "_dlt_id", "first_seen_at", "last_polled_at", "discovered_via"}
+VOLATILE = {"_dlt_load_id", "_dlt_id", "first_seen_at", "last_polled_at", "discovered_via", "last_fetched_at"}
 
 
 @dataclass
@@ -62,11 +70,12 @@ def api_requests(stats: dict) -> int:
     return sum(sum(by_status.values()) for route, by_status in stats["requests"].items() if "/_emulator" not in route)
 
 
-def snapshot(db: Path, dataset: str = "assistants") -> Dict[str, List[Tuple]]:
-    """Every raw table's rows, without the columns that differ between loads, in key order."""
+def snapshot(db: Path, dataset: str = "assistants", tables: Optional[Dict[str, str]] = None) -> Dict[str, List[Tuple]]:
+    """Every raw table's rows (of `tables`: name -> ordering keys; the Assistants tables by default),
+    without the columns that differ between loads, in key order."""
     out: Dict[str, List[Tuple]] = {}
     with duckdb.connect(str(db), read_only=True) as con:
-        for table, keys in TABLE_KEYS.items():
+        for table, keys in (tables or TABLE_KEYS).items():
             cols = [r[0] for r in con.execute(
                 "select column_name from information_schema.columns where table_schema = ? and table_name = ? "
                 "order by column_name", [dataset, table]).fetchall() if r[0] not in VOLATILE]

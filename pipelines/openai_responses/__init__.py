@@ -31,11 +31,13 @@ from sourcekit.ids import check_ids
 from sourcekit.retries import MAX_RETRIES
 
 from . import extract, incremental, settings
+from .archive_writer import ResponsesArchiveWriter, archived
 from .client import ResponsesClient
+from .export import ReadStats, check_export_root, export_rows
 from .rows import LoadProgress, add_issue, emit_conversation, emit_response, emit_skipped
 from .state import CURSOR_TABLE, listing_scope, read_conversations, read_cursor, read_known_responses, read_response_rows
 
-__all__ = ["openai_responses", "responses_api", "LoadProgress"]
+__all__ = ["openai_responses", "responses_api", "export_source", "export_files", "LoadProgress"]
 
 CONTRACT = TableContract(settings.TABLES)
 
@@ -58,6 +60,7 @@ def openai_responses(
     max_pages: int = 100_000,
     allow_insecure_http: bool = False,
     on_progress: Optional[Callable[[LoadProgress], None]] = None,
+    archive_dir: Optional[str] = None,
 ) -> DltResource:
     """Responses (with their chains) and conversations, incrementally.
 
@@ -81,6 +84,8 @@ def openai_responses(
         max_pages: pages one listing may take before it counts as never-ending.
         allow_insecure_http: allow plain http:// to hosts other than loopback.
         on_progress: called with a `LoadProgress` after each object.
+        archive_dir: also write every page fetched, as received, to a gzipped JSONL file there
+            (`export_source` reads it back into the same tables).
     """
     if credential is None and azure_credential:
         credential = azure_default_credential()
@@ -103,6 +108,7 @@ def openai_responses(
         agent_name,
         poll_known,
         on_progress,
+        archive_dir,
     )
 
 
@@ -115,6 +121,7 @@ def responses_api(
     agent_name: Optional[str],
     poll_known: bool,
     on_progress: Optional[Callable[[LoadProgress], None]] = None,
+    archive_dir: Optional[str] = None,
 ) -> Iterator[Any]:
     """Fetches responses and conversations and yields rows for every table of `settings.TABLES`."""
     now = datetime.now(timezone.utc)
@@ -124,7 +131,8 @@ def responses_api(
     known_conversations = read_conversations()
     cursor = read_cursor(listing_scope(config.base_url, agent_name)) if list_responses else None
     progress = LoadProgress()
-    client = ResponsesClient(config)
+    writer = ResponsesArchiveWriter(archive_dir) if archive_dir else None
+    client = ResponsesClient(config, on_page=writer.write if writer else None)
     conversations = [(c, "input") for c in conversation_ids]
     if poll_known:
         conversations += [(c, "known") for c, row in sorted(known_conversations.items())
@@ -157,7 +165,7 @@ def responses_api(
 
     gone_known: list = []
     listed: list = []
-    for item in iterate_in_background(produce, buffer=settings.RESULT_BUFFER):
+    for item in archived(writer, iterate_in_background(produce, buffer=settings.RESULT_BUFFER)):
         if isinstance(item, extract.Listing):
             listed = item.listed
             for skipped in item.skipped:
@@ -198,4 +206,27 @@ def responses_api(
         if cursor.row() != before:  # written only when it moved, in the same load as the rows
             cursor.updated_at = now
             buffer.add(CURSOR_TABLE, [cursor.row()])
+    yield from buffer.finish()
+
+
+@dlt.source(name="openai_responses", section=settings.SECTION, max_table_nesting=0)
+def export_source(export_dir: str = dlt.config.value, stats: Optional[ReadStats] = None) -> DltResource:
+    """The same tables from an archive: responses, conversations and their items as list pages or
+    objects in `*.json`, `*.jsonl`, `*.ndjson` (each optionally gzipped), in a folder or a `.zip`
+    (`export` says how; `archive_index` which copy wins).
+
+    Args:
+        export_dir: the folder or .zip file to read (recursively).
+        stats: learns which files the load opened (for tests and tools).
+    """
+    quiet_expected_arrow_warnings()
+    return export_files(str(check_export_root(export_dir)), stats)
+
+
+@dlt.resource(name="responses_api", max_table_nesting=0)
+def export_files(export_dir: str, stats: Optional[ReadStats] = None) -> Iterator[Any]:
+    """Rows of every table from an archive, streamed."""
+    buffer = RowBuffer(CONTRACT)
+    yield from CONTRACT.declare()
+    yield from export_rows(export_dir, buffer, datetime.now(timezone.utc), stats if stats is not None else ReadStats())
     yield from buffer.finish()
