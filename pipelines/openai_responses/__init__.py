@@ -17,22 +17,24 @@ from `api_key`, else `sources.openai_responses.api_key`, else the provider's usu
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Any, Callable, Iterator, Optional, Sequence
 
 import dlt
 from dlt.sources import DltResource
 
-from sourcekit.arrow import quiet_expected_arrow_warnings
+from sourcekit.arrow import RowBuffer, quiet_expected_arrow_warnings
 from sourcekit.config import ClientConfig, azure_default_credential, resolve_client_config
 from sourcekit.errors import ConfigError
 from sourcekit.ids import check_ids
 from sourcekit.retries import MAX_RETRIES
 
 from . import settings
-from .load import load_rows
+from .export import ReadStats, check_export_root, export_rows
+from .load import CONTRACT, load_rows
 from .rows import LoadProgress
 
-__all__ = ["openai_responses", "responses_api", "LoadProgress"]
+__all__ = ["openai_responses", "responses_api", "export_source", "export_files", "LoadProgress"]
 
 
 @dlt.source(name="openai_responses", section=settings.SECTION, max_table_nesting=0)
@@ -53,6 +55,7 @@ def openai_responses(
     max_pages: int = 100_000,
     allow_insecure_http: bool = False,
     on_progress: Optional[Callable[[LoadProgress], None]] = None,
+    archive_dir: Optional[str] = None,
 ) -> DltResource:
     """Responses (with their chains) and conversations, incrementally.
 
@@ -77,6 +80,8 @@ def openai_responses(
         max_pages: pages one listing may take before it counts as never-ending.
         allow_insecure_http: allow plain http:// to hosts other than loopback.
         on_progress: called with a `LoadProgress` after each object.
+        archive_dir: also write every page fetched, as received, to a gzipped JSONL file there
+            (`export_source` reads it back into the same tables).
     """
     if credential is None and azure_credential:
         credential = azure_default_credential()
@@ -99,6 +104,7 @@ def openai_responses(
         agent_name,
         poll_known,
         on_progress,
+        archive_dir,
     )
 
 
@@ -111,7 +117,32 @@ def responses_api(
     agent_name: Optional[str],
     poll_known: bool,
     on_progress: Optional[Callable[[LoadProgress], None]] = None,
+    archive_dir: Optional[str] = None,
 ) -> Iterator[Any]:
     """Fetches responses and conversations and yields rows for every table of `settings.TABLES`
     (one load: `load.load_rows`)."""
-    yield from load_rows(config, response_ids, conversation_ids, list_responses, agent_name, poll_known, on_progress)
+    yield from load_rows(config, response_ids, conversation_ids, list_responses, agent_name, poll_known, on_progress,
+                         archive_dir)
+
+
+@dlt.source(name="openai_responses", section=settings.SECTION, max_table_nesting=0)
+def export_source(export_dir: str = dlt.config.value, stats: Optional[ReadStats] = None) -> DltResource:
+    """The same tables from an archive: responses, conversations and their items as list pages or
+    objects in `*.json`, `*.jsonl`, `*.ndjson` (each optionally gzipped), in a folder or a `.zip`
+    (`export` says how; `archive_index` which copy wins).
+
+    Args:
+        export_dir: the folder or .zip file to read (recursively).
+        stats: learns which files the load opened (for tests and tools).
+    """
+    quiet_expected_arrow_warnings()
+    return export_files(str(check_export_root(export_dir)), stats)
+
+
+@dlt.resource(name="responses_api", max_table_nesting=0)
+def export_files(export_dir: str, stats: Optional[ReadStats] = None) -> Iterator[Any]:
+    """Rows of every table from an archive, streamed."""
+    buffer = RowBuffer(CONTRACT)
+    yield from CONTRACT.declare()
+    yield from export_rows(export_dir, buffer, datetime.now(timezone.utc), stats if stats is not None else ReadStats())
+    yield from buffer.finish()

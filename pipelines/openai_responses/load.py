@@ -16,6 +16,7 @@ from sourcekit.config import ClientConfig
 from sourcekit.errors import ConfigError
 
 from . import extract, incremental, settings
+from .archive_writer import ResponsesArchiveWriter, archived
 from .client import ResponsesClient
 from .planner import ConversationPlan
 from .rows import LoadProgress, add_issue, emit_conversation, emit_response, emit_skipped
@@ -32,10 +33,12 @@ def load_rows(
     agent_name: Optional[str],
     poll_known: bool,
     on_progress: Optional[Callable[[LoadProgress], None]] = None,
+    archive_dir: Optional[str] = None,
 ) -> Iterator[Any]:
     """The rows (Arrow batches) of every table of `settings.TABLES` for one load; call it from
     inside a dlt resource (it reads the state from the pipeline's dataset). Arguments as
-    `openai_responses.openai_responses` checked them."""
+    `openai_responses.openai_responses` checked them; with `archive_dir`, every page fetched is
+    also written there as received (`archive_writer`)."""
     now = datetime.now(timezone.utc)
     buffer = RowBuffer(CONTRACT)
     yield from CONTRACT.declare()
@@ -43,7 +46,8 @@ def load_rows(
     known_conversations = read_conversations()
     cursor = read_cursor(listing_scope(config.base_url, agent_name)) if list_responses else None
     progress = LoadProgress()
-    client = ResponsesClient(config)
+    writer = ResponsesArchiveWriter(archive_dir) if archive_dir else None
+    client = ResponsesClient(config, on_page=writer.write if writer else None)
     plan = ConversationPlan(known_conversations, known.ids)
     fetched_status: dict = {}
     gone_listed: list = []
@@ -79,7 +83,7 @@ def load_rows(
     gone_known: list = []
     listed: list = []
     last_conversation = None
-    for item in iterate_in_background(produce, buffer=settings.RESULT_BUFFER):
+    for item in archived(writer, iterate_in_background(produce, buffer=settings.RESULT_BUFFER)):
         if isinstance(item, extract.Listing):
             if item.kind == "response":
                 listed = item.listed

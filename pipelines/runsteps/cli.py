@@ -115,7 +115,9 @@ def _add_load_args(parser: argparse.ArgumentParser) -> None:
     what.add_argument("--include-file-search-content", action="store_true", default=None,
                       help="also load file-search result text (can be large)")
     what.add_argument("--from-export", metavar="DIR", help="read an archive of saved responses instead of the API: a folder "
-                      "or .zip of *.json, *.jsonl, *.ndjson (optionally .gz); a reload reads only new or changed files")
+                      "or .zip of *.json, *.jsonl, *.ndjson (optionally .gz); a reload reads only new or changed files. "
+                      "With --api responses: responses, conversations and their items (item pages under a path "
+                      "naming their conv_ id); every load reads every file")
     what.add_argument("--archive", metavar="DIR", help="also write every page fetched from the API, as received, to a "
                       "gzipped JSONL file in DIR (one per load), which --from-export DIR reads back")
     run = parser.add_argument_group("run")
@@ -280,6 +282,8 @@ def build_parser() -> argparse.ArgumentParser:
         "runsteps load --provider foundry --base-url https://acct.services.ai.azure.com/api/projects/p",
         "runsteps load --from-export ./archive",
         "runsteps load --api responses --response-id resp_abc --conversation-id conv_def",
+        "runsteps load --api responses --response-id resp_abc --archive ./raw   # and keep a raw copy",
+        "runsteps load --api responses --from-export ./raw   # saved responses and conversations",
         "runsteps load --api responses --provider foundry --azure-credential --base-url https://acct.services.ai.azure.com/api/projects/p",
         "runsteps load --destination postgres --shard 1/3"],
         "Poll threads → runs → steps and load them; only new runs and runs that were open last time get "
@@ -332,6 +336,7 @@ def build_parser() -> argparse.ArgumentParser:
     # server's packages are imported only when it runs.
     p = command("emulate", cmd_emulate, "serve the Assistants API emulator on a local port", [
         "runsteps emulate --port 8765 --threads 100 --flavour openai", "runsteps emulate --export ./archive --threads 50",
+        "runsteps emulate --api responses --export ./responses-archive",
         "runsteps emulate --help   # every flag of the emulator"], EMULATE_DESCRIPTION)
     p.add_argument("emulator_args", nargs=argparse.REMAINDER, metavar="...", help="the emulator's flags")
     return parser

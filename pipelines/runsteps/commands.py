@@ -74,15 +74,20 @@ def _responses_source(options: LoadOptions, pipeline: dlt.Pipeline, on_progress:
     threads = options.threads
     if threads.thread_ids or threads.threads_file or threads.threads_sql:
         wrong.append("--thread-id/--threads-file/--threads-sql")
-    if options.from_export:
-        wrong.append("--from-export")
-    if options.archive:
-        wrong.append("--archive")
     if options.warehouse.shard:
         wrong.append("--shard")
     if wrong:
         raise ConfigError(f"{', '.join(wrong)} go with --api assistants, not --api responses")
     inputs = options.responses
+    if options.from_export:
+        if options.archive:
+            raise ConfigError("--archive keeps a copy of the pages fetched from the API; a load --from-export fetches none")
+        if inputs.given():
+            raise ConfigError("--response-id, --response-ids-file, --response-ids-sql, --conversation-id, --agent-name and "
+                              "--list-responses name what to fetch from the API; a load --from-export reads files only")
+        from openai_responses import export_source as responses_export_source
+
+        return responses_export_source(str(options.from_export))
     return openai_responses(
         response_ids=collect_response_ids(inputs, pipeline),
         conversation_ids=check_ids(inputs.conversation_ids, "--conversation-id"),
@@ -90,6 +95,7 @@ def _responses_source(options: LoadOptions, pipeline: dlt.Pipeline, on_progress:
         agent_name=inputs.agent_name,
         poll_known=threads.poll_known_threads,
         on_progress=on_progress,
+        archive_dir=str(options.archive) if options.archive else None,
         **given,
     )
 

@@ -8,6 +8,8 @@ import time
 import openai
 import pytest
 
+from runsteps.emulator import ResponsesWorld
+
 from .conftest import CTL
 from .test_responses_world import SMALL_R, http, walk
 
@@ -157,4 +159,25 @@ def test_cli_serves_the_responses_api():
     from runsteps.emulator.cli import main
 
     assert main(["--api", "responses", "--flavour", "azure", "--port", "0"]) == 2  # no azure flavour
-    assert main(["--api", "responses", "--export", "/tmp/x"]) == 2  # export is Assistants-only
+
+
+def test_cli_exports_what_the_responses_api_serves(tmp_path):
+    """`--export` writes every response the API still serves and every conversation, as served."""
+    import json
+
+    from runsteps.emulator.cli import main
+
+    out = tmp_path / "export"
+    assert main(["--api", "responses", "--seed", "4", "--conversations", "5", "--export", str(out)]) == 0
+    world = ResponsesWorld(seed=4, conversations=5)
+    include = frozenset({"file_search_call.results", "code_interpreter_call.outputs"})
+    kept = world.response_ids(retained_only=True)
+    assert kept != world.response_ids()  # some are past retention: not served, so not saved
+    assert sorted(p.stem for p in (out / "responses").glob("*.json")) == sorted(kept)
+    for rid in kept:
+        assert json.loads((out / "responses" / f"{rid}.json").read_bytes()) == world.response(rid, include)
+        assert json.loads((out / "responses" / rid / "input_items.json").read_bytes())["data"] == world.input_items(rid)
+    for cid in world.conversation_ids():
+        assert json.loads((out / "conversations" / f"{cid}.json").read_bytes()) == world.conversation(cid)
+        page = json.loads((out / "conversations" / cid / "items.json").read_bytes())
+        assert page["object"] == "list" and page["has_more"] is False and page["data"] == world.conversation_items(cid)

@@ -22,6 +22,7 @@ from .emulator import Emulator, serve
 from .export import export_world
 from .generate import ANCHOR as DEFAULT_CLOCK
 from .generate import SPECIAL_KINDS
+from .responses_export import export_responses_world
 from .responses_world import ResponsesWorld
 from .traffic import FAULT_KINDS, TrafficConfig
 from .world import NotFound, World
@@ -35,6 +36,7 @@ __all__ = [
     "SPECIAL_KINDS",
     "TrafficConfig",
     "World",
+    "export_responses_world",
     "export_world",
     "serve",
 ]

@@ -12,6 +12,7 @@ from typing import Any, List, Optional
 
 from .emulator import APIS, Emulator, serve
 from .export import export_world
+from .responses_export import export_responses_world
 from .responses_world import ResponsesWorld
 from .traffic import TrafficConfig
 from .world import FLAVOURS, World
@@ -33,6 +34,9 @@ examples:
 
   # the Responses and Conversations APIs as Foundry serves them (GET /responses lists them)
   runsteps emulate --api responses --flavour foundry --conversations 200
+
+  # that world saved as a user's script would (responses, conversations, their items), then exit
+  runsteps emulate --api responses --flavour foundry --conversations 200 --export ./responses-archive
   curl -H "Authorization: Bearer $(curl -s -X POST 'http://127.0.0.1:8765/_emulator/token?ttl=3600' | jq -r .access_token)" \
        'http://127.0.0.1:8765/api/projects/demo/openai/v1/responses?limit=5'
 
@@ -97,7 +101,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     world.add_argument("--advance", type=int, default=0, metavar="SECONDS",
                        help="move the clock forward this many seconds before serving or exporting")
     world.add_argument("--export", metavar="DIR",
-                       help="write the world as JSON list pages to DIR (threads/, runs/, steps/) and exit")
+                       help="write the world as JSON files to DIR and exit: threads/, runs/, steps/ (list pages); with "
+                            "--api responses: responses/, conversations/ (objects, and list pages of their items)")
     world.add_argument("--no-content", action="store_true",
                        help="with --export: leave file-search result content out, as without include[]")
 
@@ -187,8 +192,6 @@ def run(args: argparse.Namespace) -> int:
         traffic = traffic_from_args(args)
         world: Any
         if api == "responses":
-            if args.export:
-                raise ValueError("--export is for --api assistants only")
             retention = "default" if args.retention_days is None else args.retention_days
             world = ResponsesWorld(seed=args.seed, conversations=args.conversations,
                                    responses_per_conversation=args.responses_per_conversation, flavour=args.flavour,
@@ -201,6 +204,12 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if args.advance:
         world.advance(args.advance)
+    if args.export and api == "responses":
+        counts = export_responses_world(world, args.export)
+        print(f"exported {counts['responses']} responses ({counts['input_items']} input items), "
+              f"{counts['conversations']} conversations ({counts['conversation_items']} items) "
+              f"({counts['files']} files) to {args.export}")
+        return 0
     if args.export:
         counts = export_world(world, args.export, include_content=not args.no_content)
         print(f"exported {counts['threads']} threads, {counts['runs']} runs, {counts['steps']} steps "

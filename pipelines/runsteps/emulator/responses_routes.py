@@ -120,12 +120,16 @@ class ResponsesRoutes:
         return 200, [JSON], orjson.dumps(obj)
 
     def _page(self, data: List[Dict[str, Any]], has_more: bool) -> Response:
-        if self.foundry:
-            body: Dict[str, Any] = {"data": data}
-            if data:
-                body["first_id"], body["last_id"] = data[0]["id"], data[-1]["id"]
-            body["has_more"] = has_more
-        else:
-            body = {"object": "list", "data": data, "first_id": data[0]["id"] if data else None,
-                    "last_id": data[-1]["id"] if data else None, "has_more": has_more}
-        return 200, [JSON], orjson.dumps(body)
+        return 200, [JSON], orjson.dumps(page_body(data, has_more, self.foundry))
+
+
+def page_body(data: List[Dict[str, Any]], has_more: bool, foundry: bool) -> Dict[str, Any]:
+    """A list page in the flavour's envelope (see the module's docstring)."""
+    if foundry:
+        body: Dict[str, Any] = {"data": data}
+        if data:
+            body["first_id"], body["last_id"] = data[0]["id"], data[-1]["id"]
+        body["has_more"] = has_more
+        return body
+    return {"object": "list", "data": data, "first_id": data[0]["id"] if data else None,
+            "last_id": data[-1]["id"] if data else None, "has_more": has_more}
