@@ -19,7 +19,7 @@ again when done; the same page in two files); the copy kept is the one with
 
 A conversation's items are combined by id across every file, each item as its most complete copy,
 in the order they first appear in the archive (files by path, then place in the file); its
-`item_count` is the number of those items, or null when no list of its items was saved. A
+`item_count` is the number of those items (and `last_item_id` the newest), or null when no list of its items was saved. A
 conversation known only from its items gets a row with its id. The order is total, so reading the
 files in any order keeps the same copies.
 """
@@ -180,7 +180,10 @@ class ResponsesArchiveIndex:
         self.con.execute("""
             CREATE OR REPLACE TABLE listed AS
             SELECT l.owner AS id, (SELECT count(*) FROM winners w WHERE w.kind = 'conversation_item'
-                                   AND w.owner = l.owner) AS item_count
+                                   AND w.owner = l.owner) AS item_count,
+                   -- the newest item, where a later load from the API goes on reading (planner.py)
+                   (SELECT arg_max(w.id, p.position) FROM winners w JOIN item_positions p USING (copy_no)
+                    WHERE w.owner = l.owner) AS last_item_id
             FROM (SELECT DISTINCT owner FROM copies WHERE kind IN ('page', 'conversation_item')) l""")
 
     def batches(self, batch_rows: int) -> Iterator[Tuple[str, pa.Table]]:
@@ -188,10 +191,10 @@ class ResponsesArchiveIndex:
         queries = {table: f"SELECT s.* EXCLUDE (copy_no) FROM stg_{table} s JOIN winners w USING (copy_no)"
                    for table in RESPONSE_TABLES}
         queries["conversations"] = """
-            SELECT s.* EXCLUDE (copy_no) REPLACE (l.item_count AS item_count)
+            SELECT s.* EXCLUDE (copy_no) REPLACE (l.item_count AS item_count, l.last_item_id AS last_item_id)
             FROM stg_conversations s JOIN winners w USING (copy_no) LEFT JOIN listed l ON l.id = w.id
             UNION ALL BY NAME
-            SELECT id, item_count, 'export' AS discovered_via FROM listed
+            SELECT id, item_count, last_item_id, 'export' AS discovered_via FROM listed
             WHERE id NOT IN (SELECT id FROM winners WHERE kind = 'conversation')"""
         queries["conversation_items"] = """
             SELECT s.* EXCLUDE (copy_no) REPLACE (p.position AS position)
