@@ -24,7 +24,8 @@ def test_responses_scenarios_run_end_to_end_on_a_tiny_world(tmp_path: Path):
 
     samples = bench.samples
     assert {(s.scenario, s.contender) for s in samples} == {
-        ("R3", "bare"), ("R3", "runsteps"), ("R1", "runsteps"), ("R1", "rest_api"), ("R4", "runsteps")}
+        ("R3", "bare"), ("R3", "runsteps"), ("R1", "bare"), ("R1", "runsteps"), ("R1", "rest_api"),
+        ("R4", "runsteps")}
     for s in samples:
         assert s.ok, (s.scenario, s.contender, s.note)
         # every row kind each contender keeps equals the emulator's ground truth (bare keeps two)
