@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 from .contenders import child_env
-from .responses_census import INCLUDES, ROWS, api_root
+from .responses_census import INCLUDES, api_root
 
 LABELS = {
     "runsteps": "runsteps load --api responses",
@@ -143,6 +143,3 @@ def main(argv: Optional[List[str]] = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
-
-
-__all__ = ["LABELS", "ROWS", "TABLES", "command_for", "count_rows", "env_for"]
