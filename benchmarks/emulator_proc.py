@@ -49,6 +49,38 @@ class WorldSpec:
         return (f"{self.name} ({self.threads} threads × ~{self.runs_per_thread:g} runs × ~{self.steps_per_run:g} steps, "
                 f"seed {self.seed}{busy})")
 
+    def world_flags(self) -> List[str]:
+        """The emulator's world flags for this spec."""
+        flags = ["--seed", str(self.seed), "--threads", str(self.threads), "--runs-per-thread",
+                 f"{self.runs_per_thread:g}", "--steps-per-run", f"{self.steps_per_run:g}", "--flavour", self.flavour]
+        if self.activity != 0.05:
+            flags += ["--activity", f"{self.activity:g}"]
+        return flags
+
+
+@dataclass(frozen=True)
+class ResponsesWorldSpec:
+    """The knobs of a generated Responses world (`--api responses`); Foundry by default, the only
+    flavour with a `GET /responses` listing."""
+
+    name: str
+    conversations: int  # sessions: 70% conversations, 30% previous_response_id chains
+    responses_per_conversation: float = 8
+    seed: int = 7
+    flavour: str = "foundry"
+    activity: float = 0.05
+
+    def describe(self) -> str:
+        return (f"{self.name} ({self.flavour} Responses, {self.conversations} sessions × "
+                f"~{self.responses_per_conversation:g} responses, seed {self.seed})")
+
+    def world_flags(self) -> List[str]:
+        flags = ["--api", "responses", "--seed", str(self.seed), "--conversations", str(self.conversations),
+                 "--responses-per-conversation", f"{self.responses_per_conversation:g}", "--flavour", self.flavour]
+        if self.activity != 0.05:
+            flags += ["--activity", f"{self.activity:g}"]
+        return flags
+
 
 @dataclass(frozen=True)
 class Traffic:
@@ -71,16 +103,12 @@ class Traffic:
         return ", ".join(parts) or "no latency, no limit"
 
 
-def emulator_flags(spec: WorldSpec, traffic: Traffic, port: int) -> List[str]:
+def emulator_flags(spec: "WorldSpec | ResponsesWorldSpec", traffic: Traffic, port: int) -> List[str]:
     """Command-line flags of `python -m runsteps.emulator` for a world and traffic shaping.
 
     `--jitter-ms J` adds a uniform [0, J) ms, so "100 ms ± 20 ms" is `--latency-ms 80 --jitter-ms 40`.
     """
-    flags = ["--host", HOST, "--port", str(port), "--seed", str(spec.seed), "--threads", str(spec.threads),
-             "--runs-per-thread", f"{spec.runs_per_thread:g}", "--steps-per-run", f"{spec.steps_per_run:g}",
-             "--flavour", spec.flavour, "--api-key", API_KEY]
-    if spec.activity != 0.05:
-        flags += ["--activity", f"{spec.activity:g}"]
+    flags = ["--host", HOST, "--port", str(port), *spec.world_flags(), "--api-key", API_KEY]
     if traffic.latency_ms:
         flags += ["--latency-ms", f"{traffic.latency_ms:g}"]
     if traffic.jitter_ms:
@@ -108,7 +136,7 @@ class EmulatorProcess:
     Use as a context manager; `base_url` is the API root a client is given.
     """
 
-    spec: WorldSpec
+    spec: "WorldSpec | ResponsesWorldSpec"
     traffic: Traffic = field(default_factory=Traffic)
     log_dir: Optional[Path] = None
     python: str = sys.executable
@@ -207,6 +235,10 @@ class EmulatorProcess:
 
     def thread_ids(self) -> List[str]:
         return list(self._get("/threads")["data"])
+
+    def response_ids(self) -> List[str]:
+        """Every retrievable response id of a Responses world (ground truth of the control plane)."""
+        return list(self._get("/responses?retained=1")["data"])
 
     def expected(self) -> Dict[str, Any]:
         return self._get("/expected")

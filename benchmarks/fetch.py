@@ -36,10 +36,12 @@ class ThreadCrawl:
 
 
 class Crawler:
-    def __init__(self, base_url: str, api_key: str, concurrency: int = 16) -> None:
+    def __init__(self, base_url: str, api_key: str, concurrency: int = 16,
+                 headers: Optional[Dict[str, str]] = None) -> None:
         self.base_url = base_url.rstrip("/")
-        self.headers = {"Authorization": f"Bearer {api_key}", "OpenAI-Beta": "assistants=v2",
-                        "Accept": "application/json"}
+        # Assistants' beta header by default; the Responses API takes none (`headers={}`).
+        extra = {"OpenAI-Beta": "assistants=v2"} if headers is None else headers
+        self.headers = {"Authorization": f"Bearer {api_key}", **extra, "Accept": "application/json"}
         self.concurrency = concurrency
         self.sem = asyncio.Semaphore(concurrency)
         self.pools: List[httpx.AsyncClient] = []

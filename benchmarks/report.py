@@ -114,21 +114,24 @@ def find(samples: Sequence[Sample], scenario: str, contender: str, world_contain
     return None
 
 
-def results_table(samples: Sequence[Sample]) -> str:
+def results_table(samples: Sequence[Sample], unit: str = "steps", titles: Optional[Dict[str, str]] = None,
+                  labels: Optional[Dict[str, str]] = None) -> str:
+    """One row per (scenario, world, contender): medians. `unit` names what the `steps` field counts."""
+    titles, labels = titles or SCENARIO_TITLES, labels or LABELS
     lines = [
-        "| scenario | world loaded | contender | runs | wall s | in-process s | requests | 429s | steps | steps/s "
-        "| steps/s in-process | peak RSS MB | emulator CPU s | load avg |",
+        f"| scenario | world loaded | contender | runs | wall s | in-process s | requests | 429s | {unit} | {unit}/s "
+        f"| {unit}/s in-process | peak RSS MB | emulator CPU s | load avg |",
         "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for (scenario, world, contender, kind), group in groups(samples).items():
         a = agg(group)
-        label = LABELS.get(contender, contender) + (f" ({kind})" if kind else "")
+        label = labels.get(contender, contender) + (f" ({kind})" if kind else "")
         runs = f"{a['n']}" + (f" (+{a['failed']} failed)" if a["failed"] else "")
         steps = _fmt(a["steps"], 0)
         if any("!=" in s.note for s in group):
             steps += " ⚠"
         lines.append(
-            f"| {SCENARIO_TITLES.get(scenario, scenario)} | {world} | {label} | {runs} | {_fmt(a['wall_s'])} | "
+            f"| {titles.get(scenario, scenario)} | {world} | {label} | {runs} | {_fmt(a['wall_s'])} | "
             f"{_fmt(a['inproc_s'])} | {_fmt(a['requests'], 0)} | {_fmt(a['r429'], 0)} | {steps} | "
             f"{_fmt(a['steps_per_s'], 0)} | {_fmt(a['inproc_steps_per_s'], 0)} | {_fmt(a['peak_rss_mb'], 0)} | "
             f"{_fmt(a['emulator_cpu_s'])} | {_fmt(a['loadavg'])} |")
@@ -238,10 +241,15 @@ def targets_table(samples: Sequence[Sample], facts: Dict[str, Any]) -> Tuple[str
 
 def render(samples: Sequence[Sample], facts: Dict[str, Any], mach: Dict[str, Any], elapsed_s: float,
            loadavg_end: Optional[List[float]] = None) -> str:
+    from .responses_bench import SCENARIOS as RESPONSES_SCENARIOS
+    from .responses_bench import section as responses_section
+
     loadavg_end = loadavg_end or [round(x, 2) for x in os.getloadavg()]
+    every = samples
+    samples = [s for s in every if s.scenario not in RESPONSES_SCENARIOS]  # the Assistants path's
     targets, _ = targets_table(samples, facts)
     plan = facts.get("plan", {})
-    versions = sorted({s.extra.get("code", "unknown") for s in samples})
+    versions = sorted({s.extra.get("code", "unknown") for s in every})
     version_line = (f"Loader code (git trees of `pipelines/` and `sql/`): `{versions[0]}`, the same in every row."
                     if len(versions) == 1 else
                     f"⚠ The loader's code (git trees of `pipelines/` and `sql/`) changed during this run "
@@ -269,19 +277,14 @@ def render(samples: Sequence[Sample], facts: Dict[str, Any], mach: Dict[str, Any
         f"{plan.get('concurrency')}`; medians over {plan.get('repeat')} repeat(s) "
         f"({plan.get('baseline_repeat')} for the baselines).",
         "",
-        "## Targets (issue 7)",
-        "",
         *([("**Quick mode**: small worlds and one repeat, where process start-up and the rate limit's "
             "initial burst dominate. It proves the harness works; the verdicts below are not a "
             "measurement of the targets (run without `--quick` for that)."), ""]
           if plan.get("name") == "quick" else []),
-        targets,
-        "",
+        *(["## Targets (issue 7)", "", targets, ""] if samples else []),
         *(_s8_section(samples, facts) if facts.get("S8") else []),
-        "## All runs (medians)",
-        "",
-        results_table(samples),
-        "",
+        *(["## All runs (medians)", "", results_table(samples), ""] if samples else []),
+        *responses_section(list(every), facts),
     ])
 
 

@@ -8,6 +8,7 @@ was taken on, to benchmarks/results/latest.md (raw samples in latest.json). See 
     .venv/bin/python benchmarks/run_all.py                    # the full run, ~40 minutes
     .venv/bin/python benchmarks/run_all.py --scenarios S1,S3 --repeat 5
     .venv/bin/python benchmarks/run_all.py --s8-only                   # S8 alone (history at scale)
+    .venv/bin/python benchmarks/run_all.py --responses-only            # R1-R4 alone (the Responses path)
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ if str(REPO) not in sys.path:
 from benchmarks import report  # noqa: E402
 from benchmarks.scenarios import FULL, QUICK, Bench  # noqa: E402
 
-ORDER = ("S3", "S1", "S2", "S4", "S5", "S8")
+ORDER = ("S3", "S1", "S2", "S4", "S5", "R3", "R1", "R2", "R4", "S8")
+RESPONSES = ("R3", "R1", "R2", "R4")
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -36,8 +38,12 @@ def parse_args(argv=None) -> argparse.Namespace:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small worlds, one repeat: a smoke run of a few minutes")
     parser.add_argument("--scenarios", default=",".join(ORDER),
-                        help="comma-separated subset of S1,S2,S3,S4,S5,S8 (S5 includes the models build); default all")
+                        help="comma-separated subset of S1,S2,S3,S4,S5,S8 and R1-R4 (S1-S4 of the Responses path; "
+                             "S5 includes the models build); default all")
     parser.add_argument("--s8-only", action="store_true", help="run S8 (history at scale) alone: --scenarios S8")
+    parser.add_argument("--responses-only", action="store_true",
+                        help="run the Responses path alone (runsteps load --api responses on a Foundry project): "
+                             "--scenarios R1,R2,R3,R4")
     parser.add_argument("--postgres-dsn", default=os.environ.get("RUNSTEPS_BENCH_POSTGRES_DSN")
                         or os.environ.get("RUNSTEPS_TEST_POSTGRES_DSN"),
                         help="a PostgreSQL server for S8 (it creates and drops databases s8_*; needs CREATEDB); "
@@ -60,8 +66,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--render", type=Path, metavar="JSON",
                         help="only re-render the table from a saved latest.json (no measurement)")
     args = parser.parse_args(argv)
+    if args.s8_only and args.responses_only:
+        parser.error("--s8-only and --responses-only exclude each other")
     if args.s8_only:
         args.scenarios = "S8"
+    if args.responses_only:
+        args.scenarios = ",".join(RESPONSES)
     wanted = [s.strip().upper() for s in args.scenarios.split(",") if s.strip()]
     bad = [s for s in wanted if s not in ORDER]
     if bad:
@@ -132,7 +142,8 @@ def main(argv=None) -> int:
         print("interrupted: reporting what was measured so far", flush=True)
     elapsed = time.perf_counter() - started
     # A smoke run never overwrites the full run's results, nor does S8 alone.
-    stem = ("latest-quick" if args.quick else "latest") + ("-s8" if args.wanted == ["S8"] else "")
+    only = "-s8" if args.wanted == ["S8"] else ("-responses" if set(args.wanted) <= set(RESPONSES) else "")
+    stem = ("latest-quick" if args.quick else "latest") + only
     md = report.write(args.out, bench.samples, bench.facts, mach, elapsed, stem)
     print()
     print(md.read_text())

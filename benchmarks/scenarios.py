@@ -18,7 +18,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from .census import Census, predict_incremental, snapshot_runs, world_census
 from .contenders import REPO, child_env, command_for, count_steps, last_json_line, runsteps_seconds
-from .emulator_proc import API_KEY, EmulatorProcess, Traffic, WorldSpec, api_requests, api_status_count
+from .emulator_proc import API_KEY, EmulatorProcess, ResponsesWorldSpec, Traffic, WorldSpec, api_requests, api_status_count
 from .measure import run_measured
 
 from openai_assistants.settings import DEFAULT_CONCURRENCY
@@ -51,6 +51,12 @@ class Plan:
     s8_timeout_s: float = 1800.0
     s8_remerge_threads: int = 1080  # `runsteps emulate --export --threads 1080`: ~100k steps
     postgres_dsn: Optional[str] = None
+    # The Responses path (responses_bench.py, R1-R4): a Foundry project. The standard world needs
+    # about as many requests as the Assistants one (10,146 vs 10,666); the small one, for the dlt
+    # baseline and the rate limit, about as many as S2's subset (2,120 vs 2,088).
+    r_std: ResponsesWorldSpec = ResponsesWorldSpec("responses standard", conversations=1300)
+    r_small: ResponsesWorldSpec = ResponsesWorldSpec("responses small", conversations=260)
+    r_baseline_repeat: int = 3  # dlt on the small world takes ~45 s under latency: medians of 3 fit
 
 
 FULL = Plan(
@@ -84,6 +90,9 @@ QUICK = Plan(
     s8_repeat=1,
     s8_timeout_s=600.0,
     s8_remerge_threads=110,
+    r_std=ResponsesWorldSpec("responses quick-standard", conversations=130),
+    r_small=ResponsesWorldSpec("responses quick-small", conversations=40),
+    r_baseline_repeat=1,
 )
 
 
@@ -369,6 +378,28 @@ class Bench:
                             repeat=p.s8_repeat, timeout_s=p.s8_timeout_s, remerge_threads=p.s8_remerge_threads,
                             postgres_dsn=p.postgres_dsn))
 
+    # The Responses path (issue 15): see responses_bench.py.
+
+    def r1(self) -> None:
+        from .responses_bench import r1
+
+        r1(self)
+
+    def r2(self) -> None:
+        from .responses_bench import r2
+
+        r2(self)
+
+    def r3(self) -> None:
+        from .responses_bench import r3
+
+        r3(self)
+
+    def r4(self) -> None:
+        from .responses_bench import r4
+
+        r4(self)
+
     def models(self, db: Path, world: str) -> None:
         self.log(f"models build on {world}")
         out = []
@@ -427,5 +458,7 @@ def _plan_dict(plan: Plan) -> Dict[str, Any]:
     d["s1_traffic"] = plan.s1_traffic.describe()
     d["s2_traffic"] = plan.s2_traffic.describe()
     d["s8_world"] = plan.s8_world.describe()
+    d["r_std"] = plan.r_std.describe()
+    d["r_small"] = plan.r_small.describe()
     d.pop("postgres_dsn", None)  # may hold a password
     return d

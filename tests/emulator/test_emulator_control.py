@@ -96,3 +96,18 @@ def test_emulator_stops_cleanly(make_emulator):
     except httpx.ConnectError:
         pass
     emu.stop()  # idempotent
+
+
+def test_expected_over_http_holds_the_responses_without_an_agent(make_emulator):
+    from runsteps.emulator.responses_world import ResponsesWorld
+
+    from .test_responses_world import SMALL_R
+
+    emu = make_emulator(api="responses", flavour="foundry", **SMALL_R)
+    served = CTL.get(emu.root_url + "/_emulator/expected")
+    assert served.status_code == 200, served.text
+    in_process = ResponsesWorld(**SMALL_R, flavour="foundry").expected()
+    assert None in in_process["responses_by_agent"]  # the case JSON has no key for
+    by_agent = {None if k == "null" else k: v for k, v in served.json()["responses_by_agent"].items()}
+    assert by_agent == in_process["responses_by_agent"]
+    assert served.json()["tables"] == in_process["tables"]

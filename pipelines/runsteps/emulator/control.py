@@ -9,7 +9,7 @@
 | GET  /_emulator/requests?limit=N | the last N entries of the request log |
 | POST /_emulator/advance?seconds=N | moves the clock; ``{"clock": now}`` |
 | GET  /_emulator/clock | ``{"clock": now}`` |
-| GET  /_emulator/expected | the world's expected totals (see expected.py) |
+| GET  /_emulator/expected | the world's expected totals (see expected.py; a None key, e.g. no agent, is "null") |
 | GET  /_emulator/world | the world's knobs |
 | GET  /_emulator/faults | the current traffic config |
 | POST /_emulator/faults | JSON body replaces the traffic config (``{}`` turns everything off) |
@@ -42,7 +42,9 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 def _ok(obj: Any, status: int = 200) -> Response:
-    return status, [JSON], orjson.dumps(obj)
+    # OPT_NON_STR_KEYS: `expected()` of a Foundry Responses world counts the responses without an
+    # agent under the key None, which JSON writes as "null".
+    return status, [JSON], orjson.dumps(obj, option=orjson.OPT_NON_STR_KEYS)
 
 
 async def _read_body(receive: Callable) -> bytes:
