@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 from .contenders import REPO, last_json_line, runsteps_seconds
 from .emulator_proc import API_KEY, EmulatorProcess, ResponsesWorldSpec, Traffic, api_requests, api_status_count
 from .measure import run_measured
-from .responses_census import ResponsesCensus, predict_incremental, responses_census, snapshot_responses
+from .responses_census import (ResponsesCensus, predict_incremental, responses_census, snapshot_conversations,
+                               snapshot_responses)
 from .responses_contenders import LABELS, command_for, count_rows, env_for
 
 if TYPE_CHECKING:
@@ -37,13 +38,15 @@ TITLES = {"R1": "S1 latency-bound", "R2": "S2 rate-bound", "R3": "S3 CPU-bound",
 
 def census(bench: "Bench", spec: ResponsesWorldSpec, emu: EmulatorProcess) -> ResponsesCensus:
     c = responses_census(emu.expected(), emu.response_ids())
+    c.conversation_requests = snapshot_conversations(emu.base_url, API_KEY).requests
     if spec.name not in bench.facts.setdefault("responses_worlds", {}):
         bench.log(f"  census of {spec.name}: {c.responses} responses ({c.open_responses} open), "
                   f"{c.rows['output_items']} output items; {c.listing_pages} listing pages + {c.responses} fetches "
-                  f"= {c.requests} requests at minimum")
+                  f"+ {c.conversation_requests} for the conversations = {c.requests} requests at minimum")
         bench.facts["responses_worlds"][spec.name] = {
             "spec": asdict(spec), "describe": spec.describe(), "responses": c.responses, "rows": c.rows,
-            "open_responses": c.open_responses, "listing_pages": c.listing_pages, "min_requests": c.requests}
+            "open_responses": c.open_responses, "listing_pages": c.listing_pages,
+            "conversation_requests": c.conversation_requests, "min_requests": c.requests}
     return c
 
 
@@ -184,8 +187,9 @@ def r4(bench: "Bench") -> None:
         db = rundir / "db.duckdb"
         first = run(bench, "R4", world, "runsteps", emu, c.rows, 0, db=db, keep_db=True, note="first load")
         before = snapshot_responses(emu.base_url, API_KEY, p.concurrency)
+        conversations_before = snapshot_conversations(emu.base_url, API_KEY, p.concurrency)
         emu.advance(p.advance_s)
-        predicted = predict_incremental(emu.base_url, API_KEY, before, p.concurrency)
+        predicted = predict_incremental(emu.base_url, API_KEY, before, p.concurrency, conversations_before)
         after = responses_census(emu.expected(), emu.response_ids())
         second = run(bench, "R4", f"{world}, +{p.advance_s}s", "runsteps", emu, after.rows, 0, db=db, keep_db=True,
                      note="incremental")

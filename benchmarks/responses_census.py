@@ -9,8 +9,11 @@ needs, at minimum:
 - one `GET /responses/{id}?include[]=...` per listed response: the hosted-tool payloads (file-search
   results, code-interpreter outputs) come only there, never in the listing.
 
-No item pages: a response's output items come inside it, and conversations are read only when named.
-The counts come from the emulator's control plane (`/_emulator/expected`, `/_emulator/responses`).
+- the project's `GET /conversations` listing, and each listed conversation's items
+  (`GET /conversations/{id}/items`, `limit=100`): counted by crawling them with our own client.
+
+A response's output items come inside it. The response counts come from the emulator's control plane
+(`/_emulator/expected`, `/_emulator/responses`).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from .fetch import Crawler
 # of the analysts' child tables. A baseline that wants the same data has to ask for the same.
 INCLUDES = ("file_search_call.results", "code_interpreter_call.outputs")
 ROWS = ("responses", "output_items", "file_search_results", "code_interpreter_outputs")
+TERMINAL = ("completed", "failed", "incomplete", "cancelled")
 
 
 def api_root(project_endpoint: str) -> str:
@@ -42,6 +46,7 @@ class ResponsesCensus:
     responses: int
     rows: Dict[str, int]  # expected rows: responses, output_items, file_search_results, code_interpreter_outputs
     open_responses: int
+    conversation_requests: int = 0  # the conversation listing's pages and every conversation's item pages
 
     @property
     def listing_pages(self) -> int:
@@ -49,7 +54,7 @@ class ResponsesCensus:
 
     @property
     def requests(self) -> int:
-        return self.listing_pages + self.responses
+        return self.listing_pages + self.responses + self.conversation_requests
 
     def limit_s(self, latency_s: float, concurrency: int) -> float:
         """The physical floor at `concurrency` requests in flight: every request costs `latency_s`, and
@@ -59,6 +64,34 @@ class ResponsesCensus:
     def listing_first_s(self, latency_s: float, concurrency: int) -> float:
         """The floor of a client that lists everything first and only then fetches (runsteps today)."""
         return (self.listing_pages + math.ceil(self.responses / concurrency)) * latency_s
+
+
+@dataclass
+class Conversations:
+    """The project's conversations as listed now: their ids in listing order, the newest item of each."""
+
+    listing_pages: int
+    ids: List[str]
+    last_item: Dict[str, Optional[str]]
+    item_pages: int  # pages to read every conversation's items whole
+
+    @property
+    def requests(self) -> int:
+        return self.listing_pages + self.item_pages
+
+
+async def _conversations(project_endpoint: str, api_key: str, concurrency: int) -> Conversations:
+    async with _crawler(project_endpoint, api_key, concurrency) as c:
+        n, listed = await c.list_pages("/conversations", {"order": "asc"})
+        ids = [conv["id"] for conv in listed]
+        crawled = await asyncio.gather(*(c.list_pages(f"/conversations/{cid}/items", {"order": "asc"}) for cid in ids))
+        return Conversations(n, ids, {cid: (items[-1]["id"] if items else None) for cid, (_, items) in zip(ids, crawled)},
+                             sum(k for k, _ in crawled))
+
+
+def snapshot_conversations(project_endpoint: str, api_key: str, concurrency: int = 16) -> Conversations:
+    """The project's conversations and their items, crawled through the API now."""
+    return asyncio.run(_conversations(project_endpoint, api_key, concurrency))
 
 
 def responses_census(expected: Dict[str, Any], response_ids: Sequence[str]) -> ResponsesCensus:
@@ -105,28 +138,43 @@ class ResponsesPrediction:
 
 
 async def _predict(project_endpoint: str, api_key: str, before: List[Tuple[str, str]],
-                   concurrency: int) -> ResponsesPrediction:
+                   conversations: Optional[Conversations], concurrency: int) -> ResponsesPrediction:
     watermark, done = cursor_after(before)
     known = {rid for rid, _ in before}
     async with _crawler(project_endpoint, api_key, concurrency) as c:
         n_pages, listed = await _listing(c, watermark)
         todo = [rid for rid, _ in listed if rid not in set(done)]
-        await asyncio.gather(*(c.get(f"/responses/{rid}", {"include[]": list(INCLUDES)}) for rid in todo))
+        fetched = await asyncio.gather(*(c.get(f"/responses/{rid}", {"include[]": list(INCLUDES)}) for rid in todo))
+        conversation_requests = 0
+        if conversations is not None:
+            # the conversation listing after the last one listed before; a new conversation's items whole;
+            # a conversation listed before only when a fetched response began (new) or ended in it,
+            # from its newest item before
+            after = conversations.ids[-1] if conversations.ids else None
+            n_conv, new = await c.list_pages("/conversations", {"order": "asc", **({"after": after} if after else {})})
+            touched = {(r.get("conversation") or {}).get("id") for r in fetched
+                       if r["id"] not in known or r.get("status") in TERMINAL}
+            reads = [(conv["id"], None) for conv in new]
+            reads += [(cid, conversations.last_item[cid]) for cid in sorted(t for t in touched if t) if cid in conversations.last_item]
+            item_pages = await asyncio.gather(*(c.list_pages(f"/conversations/{cid}/items",
+                                                             {"order": "asc", **({"after": last} if last else {})})
+                                                for cid, last in reads))
+            conversation_requests = n_conv + sum(k for k, _ in item_pages)
         return ResponsesPrediction(
-            requests=n_pages + len(todo), listing_pages=n_pages, fetches=len(todo),
+            requests=n_pages + len(todo) + conversation_requests, listing_pages=n_pages, fetches=len(todo),
             new_responses=sum(1 for rid in todo if rid not in known),
             reopened=sum(1 for rid in todo if rid in known), watermark=watermark)
 
 
 def predict_incremental(project_endpoint: str, api_key: str, before: List[Tuple[str, str]],
-                        concurrency: int = 16) -> ResponsesPrediction:
+                        concurrency: int = 16, conversations: Optional[Conversations] = None) -> ResponsesPrediction:
     """The requests of the load that follows a first load taken at `before`, at the emulator's clock now.
 
     README "How the Responses load works": one watermark per project, the last response of the
     longest all-terminal prefix of the listing; terminal responses after it are done and not fetched
     again; the listing after the watermark is read whole, and every listed response that is not done
     (new, or open last time) is fetched by id. The crawl that counts them makes those requests."""
-    return asyncio.run(_predict(project_endpoint, api_key, before, concurrency))
+    return asyncio.run(_predict(project_endpoint, api_key, before, conversations, concurrency))
 
 
 # --- S3's ceiling ------------------------------------------------------------------------------------

@@ -36,9 +36,10 @@ def test_responses_scenarios_run_end_to_end_on_a_tiny_world(tmp_path: Path):
     std, small = worlds["tiny standard"], worlds["tiny small"]
     assert std["responses"] > small["responses"] > 0
     first_loads = [s for s in samples if s.contender == "runsteps" and "incremental" not in s.note]
-    for s in first_loads:  # a first load: the listing's pages, then one fetch per response
+    for s in first_loads:  # a first load: the listing's pages, one fetch per response, and the conversations
         w = std if "tiny standard" in s.world else small
-        assert s.requests == w["min_requests"] == -(-w["responses"] // 100) + w["responses"]
+        assert w["conversation_requests"] > 0
+        assert s.requests == w["min_requests"] == -(-w["responses"] // 100) + w["responses"] + w["conversation_requests"]
 
     r4 = bench.facts["R4"]
     assert r4["rows_match"] and r4["actual"] == r4["predicted"]["requests"]
