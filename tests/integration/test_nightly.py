@@ -66,3 +66,27 @@ def test_publish_writes_a_snapshot_that_a_reader_may_keep_open(db, tmp_path):
         assert con.execute("select count(*) from assistants.runs").fetchone()[0] == runs_second
         assert con.execute("select sum(runs) from analytics.rpt_daily_usage").fetchone()[0] == runs_second
     assert [p.name for p in published.parent.iterdir()] == ["runsteps.duckdb"]  # no partial file left
+
+
+def test_a_report_on_models_of_an_earlier_release_names_the_fix(db, tmp_path):
+    """After an upgrade, models built by the earlier release lack what this one reads (here: the
+    per-call tool prices and the unpriced_tool_calls mart). A load then a report, with no models step,
+    says to run `runsteps models` (exit 2), and does once it has run."""
+    out = tmp_path / "r.html"
+    with Emulator(seed=19, threads=6, flavour="openai") as emu:
+        env = key_env(emu)
+        args = load_args(emu, db, "--out", str(out))
+        args[0] = "nightly"
+        assert run_cli(*args, env=env).code == 0
+        with duckdb.connect(str(db)) as con:  # as 0.2's models left them
+            con.execute("drop view if exists analytics.unpriced_tool_calls")
+            con.execute("drop table if exists analytics.unpriced_tool_calls")
+            con.execute("alter table analytics.model_prices drop column web_search_usd_per_kcall")
+        emu.advance(24 * 3600)
+        assert run_cli(*load_args(emu, db, thread_ids=[]), env=env).code == 0
+        report = run_cli("report", "--db", str(db), "--out", str(out))
+        assert report.code == 2, report.err
+        assert "run `runsteps models`" in report.err and "Traceback" not in report.err
+        assert len(report.err.strip().splitlines()) == 1
+        assert run_cli("models", "--db", str(db)).code == 0
+        assert run_cli("report", "--db", str(db), "--out", str(out)).code == 0

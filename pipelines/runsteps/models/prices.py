@@ -25,6 +25,8 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import dlt
 
+from sourcekit.errors import ConfigError
+
 from runsteps.models.destination import existing_tables, fetch_all, target_for
 from runsteps.models.price_lookup import (
     Price,
@@ -351,6 +353,12 @@ def ensure_model_prices(pipeline: dlt.Pipeline, *, schema: str = MODELS_SCHEMA) 
         target = target_for(client, models_schema=schema, sources=RUN_TABLES)
         if TABLE not in existing_tables(client, schema):
             return None
+        stored = {str(r[0]).lower() for r in client.execute_sql(
+            "SELECT column_name FROM information_schema.columns WHERE lower(table_schema) = lower(%s) "
+            "AND lower(table_name) = %s", schema, TABLE) or []}
+        if {name for name, _ in _COLUMNS} - stored:  # the runner recreates the table on each build
+            raise ConfigError(f"the models in schema {schema!r} were built by an earlier runsteps: run `runsteps models` "
+                              "once (`runsteps nightly` does)")
         missing = uncovered_runs(client, target)
         if not missing:
             return None

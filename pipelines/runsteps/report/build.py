@@ -39,6 +39,7 @@ def read_report_data(pipeline: dlt.Pipeline, days: int = 30, now: Optional[datet
         ModelsMissingError: the marts have not been built (`runsteps models`).
     """
     with open_warehouse(pipeline, models_schema) as wh:
+        wh.require_marts()  # marts of an earlier release: say so before prices are refreshed into them
         needs_prices = queries.runs_without_price_interval(wh) > 0
     if needs_prices:
         refresh_missing_prices(pipeline, models_schema)

@@ -34,7 +34,7 @@ Run = Callable[[str], List[Row]]
 # The marts the report cannot do without; the raw tables it reads are optional (a database that
 # never had a load issue has no `load_issues` table).
 REQUIRED_MARTS = ("rpt_daily_usage", "rpt_failure_rates", "rpt_failures_by_error_code", "rpt_tool_usage", "fct_runs",
-                  "unpriced_models")
+                  "unpriced_models", "unpriced_tool_calls")
 
 
 class ModelsMissingError(ConfigError):
