@@ -6,7 +6,7 @@ Ids reach these methods already checked (input ids where they entered, ids from 
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 from sourcekit.http import ApiClient
 
@@ -24,6 +24,11 @@ class ResponsesClient(ApiClient):
         """Foundry's project listing after the watermark response `after` (all when None), oldest first."""
         params: Dict[str, Any] = {"order": "asc", "after": after, "agent_name": agent_name}
         return await self.list_all("/responses", params)
+
+    async def page_responses(self, after: Optional[str], agent_name: Optional[str],
+                             keep: Callable[[List[Any], bytes], Any]) -> None:
+        """`list_responses`, handing each page's `data` to `keep` as it arrives."""
+        await self._page("/responses", {"order": "asc", "after": after, "agent_name": agent_name}, keep)
 
     async def get_conversation(self, conversation_id: str) -> Dict[str, Any]:
         return await self.get(f"/conversations/{conversation_id}")

@@ -86,6 +86,25 @@ async def list_responses(client: ResponsesClient, after: Optional[str], agent_na
     return _usable("response", await client.list_responses(after, agent_name))
 
 
+async def stream_responses(client: ResponsesClient, after: Optional[str], agent_name: Optional[str],
+                           done_ids: Sequence[str], feed: "asyncio.Queue[Optional[List[Tuple[str, str]]]]") -> Listing:
+    """`list_responses`, but each page's responses to fetch ((id, "listed"), `incremental.to_fetch`) are
+    put on `feed` as the page arrives, so fetching overlaps the listing's chain of pages (a page's
+    `after` is the previous page's last id: 101 pages at 100 ms are 10 s). `None` ends the feed."""
+    pages: List[Listing] = []
+
+    def keep(data: List[Any], body: bytes) -> None:
+        page = _usable("response", data)
+        pages.append(page)
+        feed.put_nowait([(r["id"], "listed") for r in incremental.to_fetch(done_ids, page.listed)])
+
+    try:
+        await client.page_responses(after, agent_name, keep)
+    finally:
+        feed.put_nowait(None)
+    return Listing("response", [r for p in pages for r in p.listed], [s for p in pages for s in p.skipped])
+
+
 async def list_conversations(client: ResponsesClient, after: Optional[str], agent_name: Optional[str]) -> Listing:
     return _usable("conversation", await client.list_conversations(after, agent_name))
 
@@ -119,6 +138,7 @@ async def fetch_all(
     conversations: Sequence[ConversationJob],
     window: int,
     conversation_of: Callable[[FetchedResponse], Optional[ConversationJob]] = lambda fetched: None,
+    feed: "Optional[asyncio.Queue[Optional[List[Tuple[str, str]]]]]" = None,
 ) -> AsyncIterator[Any]:
     """Fetch `responses` ((id, via), ids already checked) and `conversations`, and walk back the
     `previous_response_id` chain of the responses in `walk_ids`, with at most `window` objects in
@@ -129,6 +149,9 @@ async def fetch_all(
         claimed: ids this load fetches already (a walk stops there too); grows as walks go back.
         conversation_of: the conversation a fetched response adds items to, when it must be read
             (`planner.ConversationPlan.touched_by`), else None.
+        feed: more responses ((id, via) batches) arriving while these are fetched, until None
+            (`stream_responses`); one already claimed is not fetched again. Each batch is announced
+            with `("more", n)` before its results.
     """
     todo: List[Awaitable[Any]] = [_conversation(client, job) for job in conversations]
     todo += [_response(client, rid, via) for rid, via in responses]
@@ -140,9 +163,19 @@ async def fetch_all(
             pending.add(asyncio.ensure_future(todo.pop()))
 
     top_up()
+    more = asyncio.ensure_future(feed.get()) if feed is not None else None
     try:
-        while pending:
-            done, _ = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+        while pending or more is not None:
+            done, _ = await asyncio.wait(pending | ({more} if more else set()), return_when=asyncio.FIRST_COMPLETED)
+            if more is not None and more in done:
+                done.discard(more)
+                batch = more.result()
+                more = None if batch is None else asyncio.ensure_future(feed.get())  # type: ignore[union-attr]
+                fresh = [(rid, via) for rid, via in batch or [] if rid not in claimed]
+                claimed.update(rid for rid, _ in fresh)
+                todo[:0] = [_response(client, rid, via) for rid, via in reversed(fresh)]  # after what is queued
+                if fresh:
+                    yield ("more", len(fresh))
             for task in done:
                 pending.discard(task)
                 result = task.result()
@@ -164,6 +197,8 @@ async def fetch_all(
                 yield result
             top_up()
     finally:
+        if more is not None:
+            more.cancel()
         for task in pending:
             task.cancel()
         if pending:

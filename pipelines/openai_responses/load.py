@@ -7,6 +7,7 @@ The rules live beside it: what to fetch (`incremental`, `planner`), how (`extrac
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterator, Optional, Sequence
 
@@ -50,16 +51,23 @@ def load_rows(
     client = ResponsesClient(config, on_page=writer.write if writer else None)
     plan = ConversationPlan(known_conversations, known.ids)
     fetched_status: dict = {}
-    gone_listed: list = []
+    gone_listed: list = []  # responses that will never load (404 or unusable); advance() keeps the listed ones
 
     async def produce():
         async with client:
             claimed, responses, new_conversations = set(), [], []
-            if cursor is not None:
+            feed = streamed = None
+            if cursor is not None and not response_ids:
+                # nothing to walk back: fetch each listing page's responses while the next pages come
+                feed = asyncio.Queue()
+                streamed = asyncio.ensure_future(extract.stream_responses(
+                    client, cursor.watermark_response_id, agent_name, cursor.done_response_ids, feed))
+            elif cursor is not None:
                 listing = await extract.list_responses(client, cursor.watermark_response_id, agent_name)
                 yield listing
                 claimed = {r["id"] for r in listing.listed}
                 responses = [(r["id"], "listed") for r in incremental.to_fetch(cursor.done_response_ids, listing.listed)]
+            if cursor is not None:
                 conversation_listing = await extract.list_conversations(client, cursor.watermark_conversation_id, agent_name)
                 yield conversation_listing
                 new_conversations = conversation_listing.listed
@@ -75,10 +83,18 @@ def load_rows(
                     "with --conversation-id (Foundry lists its responses itself)")
             yield ("planned", len(responses) + len(conversations))
             walk = {r for r, via in responses if via == "input"}
-            async for result in extract.fetch_all(client, responses, walk, known.ids, claimed, conversations,
-                                                  window=max(8, config.concurrency * 2),
-                                                  conversation_of=plan.touched_by if poll_known else (lambda fetched: None)):
-                yield result
+            try:
+                async for result in extract.fetch_all(
+                        client, responses, walk, known.ids, claimed, conversations,
+                        window=max(8, config.concurrency * 2),
+                        conversation_of=plan.touched_by if poll_known else (lambda fetched: None), feed=feed):
+                    yield result
+                if streamed is not None:
+                    yield await streamed
+            finally:
+                if streamed is not None and not streamed.done():
+                    streamed.cancel()
+                    await asyncio.gather(streamed, return_exceptions=True)
 
     gone_known: list = []
     listed: list = []
@@ -92,8 +108,8 @@ def load_rows(
             for skipped in item.skipped:
                 emit_skipped(buffer, skipped, now, progress)
             continue
-        if isinstance(item, tuple):
-            progress.total = item[1]
+        if isinstance(item, tuple):  # ("planned", n), then ("more", n) for each listing page streamed
+            progress.total = item[1] if item[0] == "planned" else progress.total + item[1]
             continue
         if isinstance(item, extract.Skipped):
             emit_skipped(buffer, item, now, progress)
@@ -105,13 +121,12 @@ def load_rows(
             if item.gone is not None:
                 add_issue(buffer, progress, "response", item.response_id,
                           f"response not found (past retention, or deleted): {item.gone.api_message}", now, item.gone)
-                if item.via == "listed":
-                    gone_listed.append(item.response_id)
+                gone_listed.append(item.response_id)  # only those the listing holds count (see advance)
                 if item.response_id in known.ids:
                     gone_known.append(item.response_id)
             elif emit_response(buffer, item, now, progress):
                 fetched_status[item.response_id] = item.response.get("status")
-            elif item.via == "listed":
+            else:
                 gone_listed.append(item.response_id)  # unusable: it would only block the watermark
         progress.requests, progress.retries = client.stats.requests, client.stats.retries
         if on_progress is not None:
