@@ -108,6 +108,11 @@ class FileReader:
         finally:
             raw.close()
 
+    def objects(self, doc: Any, where: str, whole_file: bool) -> Iterator[Union[Found, Problem]]:
+        """The objects of one parsed document (the whole file, or one line); a source reading other
+        objects overrides this alone (`openai_responses.archive_reader`)."""
+        return _objects(doc, where, in_file_list=whole_file)
+
     def _whole(self) -> Iterator[Union[Found, Problem]]:
         """A small plain file: read in one call, hashed and parsed from the same bytes."""
         try:
@@ -137,7 +142,7 @@ class FileReader:
             yield Problem(f"line {exc.lineno}", f"not valid JSON: {exc.msg}")
             return
         del data
-        yield from _objects(doc, "", in_file_list=True)
+        yield from self.objects(doc, "", whole_file=True)
 
     def _lines(self, stream: Any) -> Iterator[Union[Found, Problem]]:
         number = 0
@@ -157,7 +162,7 @@ class FileReader:
             except orjson.JSONDecodeError as exc:
                 yield Problem(f"line {number}", f"not valid JSON: {exc.msg}")
                 continue
-            yield from _objects(doc, f"line {number}", in_file_list=False)
+            yield from self.objects(doc, f"line {number}", whole_file=False)
 
 
 def _read_error(exc: BaseException) -> str:
@@ -190,7 +195,7 @@ def _objects(doc: Any, where: str, in_file_list: bool) -> Iterator[Union[Found, 
         if kind == "step" and not (isinstance(obj.get("run_id"), str) and obj["run_id"]):
             yield Problem(place, f"step {obj['id']!r} names no run_id")
             continue
-        _unix_times(obj)
+        unix_times(obj)
         yield Found(kind, obj, place)
 
 
@@ -209,7 +214,7 @@ def kind_of(obj: Any) -> Optional[str]:
     return None
 
 
-def _unix_times(obj: dict) -> None:
+def unix_times(obj: dict) -> None:
     """ISO-8601 text in `*_at` fields (models dumped with `default=str`) to unix seconds."""
     for key, value in obj.items():
         if isinstance(value, str) and key.endswith("_at"):

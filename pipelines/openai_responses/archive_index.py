@@ -32,10 +32,9 @@ from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 import duckdb
-import orjson
 import pyarrow as pa
 
-from sourcekit.arrow import TableContract
+from sourcekit.arrow import TableContract, rows_to_arrow
 
 from . import flatten
 from .settings import TERMINAL_RESPONSE_STATUSES
@@ -147,11 +146,8 @@ class ResponsesArchiveIndex:
         rows, self.rows[table] = self.rows[table], []
         if not rows:
             return
-        for column in self.contract.json_columns[table]:  # JSON travels as text, as `TableContract.to_arrow` does
-            for row in rows:
-                value = row[column]
-                row[column] = None if value is None else orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
-        batch = pa.Table.from_pylist(rows, schema=self.schemas[table])  # noqa: F841
+        # JSON travels as text, as `TableContract.to_arrow` does
+        batch = rows_to_arrow(rows, self.schemas[table], self.contract.json_columns[table])  # noqa: F841
         self.con.execute(f"INSERT INTO stg_{table} SELECT * FROM batch")
 
     def _flush_copies(self) -> None:

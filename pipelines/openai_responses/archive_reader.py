@@ -27,22 +27,16 @@ file is one document and is parsed whole.
 
 from __future__ import annotations
 
-import gzip
 import re
-import zipfile
-import zlib
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Iterator, Optional, Tuple, Union
 
-import orjson
-
-from openai_assistants.archive_files import ArchiveFile
+from openai_assistants.archive_reader import FileReader as BaseFileReader
+from openai_assistants.archive_reader import Problem, unix_times
 
 KINDS = {"response": "response", "conversation": "conversation"}
 _ID_PREFIXES = (("resp_", "response"), ("conv_", "conversation"))
 _PLACE = re.compile(r"(conv_|resp_)[A-Za-z0-9]+")
-_READ_ERRORS = (EOFError, OSError, zlib.error, zipfile.BadZipFile)
 WRAPPER_KEYS = frozenset({"request_path", "body"})
 
 
@@ -58,14 +52,6 @@ class Found:
     parent: Optional[str] = None
 
 
-@dataclass
-class Problem:
-    """Something in the file that is not an object that loads, and where it is."""
-
-    where: str
-    reason: str
-
-
 def place_of(path: str) -> Optional[Tuple[str, str]]:
     """(`conversation` or `response`, id) named last in `path`, or None."""
     found = None
@@ -76,71 +62,16 @@ def place_of(path: str) -> Optional[Tuple[str, str]]:
     return ("conversation" if found.group(1) == "conv_" else "response"), found.group(0)
 
 
-class FileReader:
-    """Reads one `ArchiveFile`, yielding `Found` and `Problem` in file order.
+class FileReader(BaseFileReader):
+    """Reads one `ArchiveFile` (formats, hashing and read errors as for the Assistants archives),
+    yielding `Found` and `Problem` in file order.
 
     Args:
         file: the file.
     """
 
-    def __init__(self, file: ArchiveFile) -> None:
-        self.file = file
-
-    def __iter__(self) -> Iterator[Union[Found, Problem]]:
-        file = self.file
-        try:
-            raw = file.opener()
-        except OSError as exc:
-            yield Problem("", f"cannot be read: {exc.strerror or exc}")
-            return
-        try:
-            stream: Any = gzip.GzipFile(fileobj=raw, mode="rb") if file.gzipped else raw
-            if file.fmt == "jsonl":
-                yield from self._lines(stream)
-            else:
-                yield from self._document(stream)
-        finally:
-            raw.close()
-
-    def _document(self, stream: Any) -> Iterator[Union[Found, Problem]]:
-        try:
-            data = stream.read()
-        except _READ_ERRORS as exc:
-            yield Problem("", _read_error(exc))
-            return
-        try:
-            doc = orjson.loads(data)
-        except orjson.JSONDecodeError as exc:
-            yield Problem(f"line {exc.lineno}", f"not valid JSON: {exc.msg}")
-            return
-        del data
-        yield from objects(doc, "", self.file.path)
-
-    def _lines(self, stream: Any) -> Iterator[Union[Found, Problem]]:
-        number = 0
-        while True:
-            try:
-                line = stream.readline()
-            except _READ_ERRORS as exc:
-                yield Problem(f"line {number + 1}", _read_error(exc))
-                return
-            if not line:
-                return
-            number += 1
-            if not line.strip():
-                continue
-            try:
-                doc = orjson.loads(line)
-            except orjson.JSONDecodeError as exc:
-                yield Problem(f"line {number}", f"not valid JSON: {exc.msg}")
-                continue
-            yield from objects(doc, f"line {number}", self.file.path)
-
-
-def _read_error(exc: BaseException) -> str:
-    if isinstance(exc, EOFError):
-        return "the file ends early (a truncated gzip?); what came before it loads"
-    return f"cannot be decompressed or read: {type(exc).__name__}: {exc}"
+    def objects(self, doc: Any, where: str, whole_file: bool) -> Iterator[Union[Found, Problem]]:  # type: ignore[override]
+        return objects(doc, where, self.file.path)
 
 
 def objects(doc: Any, where: str, path: str) -> Iterator[Union[Found, Problem]]:
@@ -177,7 +108,7 @@ def objects(doc: Any, where: str, path: str) -> Iterator[Union[Found, Problem]]:
         if not isinstance(obj.get("id"), str) or not obj["id"]:
             yield Problem(at, f"a {kind} without a string id")
             continue
-        _unix_times(obj)
+        unix_times(obj)
         yield Found(kind, obj, at)
 
 
@@ -194,18 +125,3 @@ def kind_of(obj: Any) -> Optional[str]:
             if oid.startswith(prefix):
                 return kind
     return "item" if isinstance(obj.get("type"), str) else None
-
-
-def _unix_times(obj: dict) -> None:
-    """ISO-8601 text in `*_at` fields (models dumped with `default=str`) to unix seconds."""
-    for key, value in obj.items():
-        if isinstance(value, str) and key.endswith("_at"):
-            try:
-                float(value)
-                continue
-            except ValueError:
-                pass
-            try:
-                obj[key] = datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
-            except ValueError:
-                pass
