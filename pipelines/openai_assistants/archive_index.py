@@ -1,11 +1,11 @@
 """A scratch DuckDB that holds every copy read from an archive, flattened, until the best ones are known.
 
 Objects are flattened once, as they are read, and their rows are appended (Arrow batches) to staging
-tables tagged with the copy they came from; a `copies` table holds each copy's id, run, thread, file
+Parquet files tagged with the copy they came from; `copies` holds each copy's id, run, thread, file
 and rank. When every file is read, one query per table picks the winning copy of each object and
-streams its rows out as Arrow batches. DuckDB keeps all this in memory up to a cap and spills the rest to disk, so the
-loader's memory does not grow with the archive, and a run whose steps are spread over many files
-comes out whole.
+streams its rows out as Arrow batches. The staged rows wait on disk and DuckDB reads them back
+streaming, with its memory capped (spilling the rest), so the loader's memory does not grow with the
+archive, and a run whose steps are spread over many files comes out whole.
 
 The most complete copy wins (`rank`): when an object appears more than once (the same page saved
 twice, a run saved while open and again when done), the copy kept is the one with
@@ -34,6 +34,7 @@ import duckdb
 import pyarrow as pa
 
 from sourcekit.arrow import TableContract, rows_to_arrow
+from sourcekit.staging import ParquetStaging
 
 from . import flatten
 from .settings import TERMINAL_RUN_STATUSES
@@ -122,10 +123,11 @@ class ArchiveIndex:
             self.con.execute(f"SET {setting}")
         self.schemas: Dict[str, pa.Schema] = {}
         for table in DATA_TABLES + ("load_issues",):
-            schema = contract.schemas[table].append(pa.field("copy_no", pa.int64()))
-            self.schemas[table] = schema
-            self._create(f"stg_{table}", schema)
-        self._create("copies", _COPIES)
+            self.schemas[table] = contract.schemas[table].append(pa.field("copy_no", pa.int64()))
+        # The staged rows and copies are Parquet files (`sourcekit.staging`), read by this database as
+        # the views `stg_<table>` and `copies`; only the small tables of the decision live in it.
+        self.staging = ParquetStaging(workdir / "staged", {**{f"stg_{t}": s for t, s in self.schemas.items()},
+                                                           "copies": _COPIES})
         self._create("files", _FILES)
         self.rows: Dict[str, List[Dict[str, Any]]] = {t: [] for t in self.schemas}
         self.copies: List[Tuple] = []
@@ -195,22 +197,22 @@ class ArchiveIndex:
         if not rows:
             return
         # JSON travels as text, as `TableContract.to_arrow` does
-        batch = rows_to_arrow(rows, self.schemas[table], self.contract.json_columns[table])  # noqa: F841
-        self.con.execute(f"INSERT INTO stg_{table} SELECT * FROM batch")
+        self.staging.append(f"stg_{table}", rows_to_arrow(rows, self.schemas[table], self.contract.json_columns[table]))
 
     def _flush_copies(self) -> None:
         copies, self.copies = self.copies, []
         if copies:
             columns = list(zip(*copies))
-            batch = pa.Table.from_arrays([pa.array(c, f.type) for c, f in zip(columns, _COPIES)], schema=_COPIES)  # noqa: F841
-            self.con.execute("INSERT INTO copies SELECT * FROM batch")
+            self.staging.append("copies", pa.Table.from_arrays([pa.array(c, f.type) for c, f in zip(columns, _COPIES)],
+                                                               schema=_COPIES))
 
     def flush(self) -> None:
-        """Everything buffered in Python goes to DuckDB."""
+        """Everything buffered in Python goes to the staging files, and DuckDB sees all staged so far."""
         for table in self.rows:
             self._flush(table)
         self._flush_copies()
         self._flush_files()
+        self.staging.view_in(self.con, prefix="")
 
     def _flush_files(self) -> None:
         files, self.files = self.files, []
@@ -327,4 +329,5 @@ class ArchiveIndex:
         return {"runs": int(runs), "steps": int(steps)}
 
     def close(self) -> None:
+        self.staging.close()
         self.con.close()
