@@ -7,7 +7,7 @@ streams its rows out as Arrow batches. The staged rows wait on disk and DuckDB r
 streaming, with its memory capped (spilling the rest), so the loader's memory does not grow with the
 archive, and a run whose steps are spread over many files comes out whole.
 
-The most complete copy wins (`rank`): when an object appears more than once (the same page saved
+The most complete copy wins (`archive_stage.rank`): when an object appears more than once (the same page saved
 twice, a run saved while open and again when done), the copy kept is the one with
 
 1. a terminal status (`completed`, `failed`, `cancelled`, `expired`, `incomplete`) over an open one;
@@ -28,72 +28,22 @@ from __future__ import annotations
 import os
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
 
 import duckdb
 import pyarrow as pa
 
-from sourcekit.arrow import TableContract, rows_to_arrow
+from sourcekit.arrow import TableContract
 from sourcekit.staging import ParquetStaging
 
-from . import flatten
-from .settings import TERMINAL_RUN_STATUSES
+from .archive_files import ArchiveFile
+from .archive_stage import CHUNK_FILES, COPIES, Chunk, FileRead, RowShapes, read_chunk
 
 DATA_TABLES = ("threads", "runs", "run_steps", "run_step_tool_calls", "code_interpreter_outputs", "file_search_results")
 CHILD_TABLES = DATA_TABLES[3:]
-_TERMINAL = TERMINAL_RUN_STATUSES
-_ENDS = ("completed_at", "failed_at", "cancelled_at", "expired_at")
-_OTHER_TIMES = ("created_at", "started_at", "expires_at")
-# Rows per table buffered in Python before they go to DuckDB: dict rows cost 1-2 kB each, so 20,000
-# per table held ~100 MB; batches of 5,000 cost no more time per row.
-STAGE_ROWS = 5_000
-
-_COPIES = pa.schema([
-    ("copy_no", pa.int64()), ("kind", pa.string()), ("id", pa.string()), ("run_id", pa.string()),
-    ("thread_id", pa.string()), ("assistant_id", pa.string()), ("created_at", pa.float64()),
-    ("file_no", pa.int64()), ("ordinal", pa.int64()), ("terminal", pa.int32()), ("fullness", pa.int32()),
-    ("ended_at", pa.float64()), ("touched_at", pa.float64()), ("fresh", pa.bool_()),
-])
 # Files by number: a copy names its file by an integer, so the staging stays small at any size.
+FILE_ROWS = 5_000
 _FILES = pa.schema([("file_no", pa.int64()), ("path", pa.string())])
-
-
-def _num(value: Any) -> float:
-    if value is None:
-        return 0.0
-    if type(value) is int or type(value) is float:
-        return float(value)
-    if isinstance(value, bool):
-        return 0.0
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return 0.0
-
-
-def rank(kind: str, obj: Dict[str, Any]) -> Tuple[int, int, float, float]:
-    """(terminal, fullness, ended_at, touched_at): larger is more complete (see the module's rule)."""
-    terminal = int(kind != "thread" and obj.get("status") in _TERMINAL)
-    fullness = int(isinstance(obj.get("usage"), dict))
-    if kind == "step":
-        details = obj.get("step_details")
-        calls = details.get("tool_calls") if isinstance(details, dict) else None
-        for call in calls if isinstance(calls, list) else ():
-            fullness += 1
-            body = call.get(call.get("type")) if isinstance(call, dict) and isinstance(call.get("type"), str) else None
-            if isinstance(body, dict):
-                for key in ("outputs", "results"):
-                    if isinstance(body.get(key), list):
-                        fullness += len(body[key])
-                if body.get("output") is not None:
-                    fullness += 1
-    ended = max(_num(obj.get(k)) for k in _ENDS)
-    touched = max(ended, *(_num(obj.get(k)) for k in _OTHER_TIMES))
-    return terminal, fullness, ended, touched
-
-
-def _text(value: Any) -> Optional[str]:
-    return value if isinstance(value, str) else None
 
 
 class ArchiveIndex:
@@ -108,7 +58,7 @@ class ArchiveIndex:
 
     def __init__(self, workdir: Path, contract: TableContract, now: datetime, memory_limit: Optional[str] = None) -> None:
         # The loader's own DuckDB (dlt's load) has its own cap, and runs after this one is closed (the
-        # extract ends first); this one stages and sorts, and spills beyond its cap. At 64MB the joins and
+        # extract ends first); this one decides, and spills beyond its cap. At 64MB the joins and
         # aggregates of `decide` over a million steps ran out of memory (they cannot all spill).
         # RUNSTEPS_ARCHIVE_MEMORY overrides it.
         memory_limit = memory_limit or os.environ.get("RUNSTEPS_ARCHIVE_MEMORY", "128MB")
@@ -121,96 +71,58 @@ class ArchiveIndex:
         for setting in (f"memory_limit='{memory_limit}'", "threads=1", "preserve_insertion_order=false",
                         f"temp_directory='{workdir / 'spill'}'", "TimeZone='UTC'"):
             self.con.execute(f"SET {setting}")
-        self.schemas: Dict[str, pa.Schema] = {}
-        for table in DATA_TABLES + ("load_issues",):
-            self.schemas[table] = contract.schemas[table].append(pa.field("copy_no", pa.int64()))
+        schemas = {t: contract.schemas[t].append(pa.field("copy_no", pa.int64())) for t in DATA_TABLES + ("load_issues",)}
         # The staged rows and copies are Parquet files (`sourcekit.staging`), read by this database as
         # the views `stg_<table>` and `copies`; only the small tables of the decision live in it.
-        self.staging = ParquetStaging(workdir / "staged", {**{f"stg_{t}": s for t, s in self.schemas.items()},
-                                                           "copies": _COPIES})
+        self.staging = ParquetStaging(workdir / "staged", {**{f"stg_{t}": s for t, s in schemas.items()}, "copies": COPIES})
+        self.shapes = RowShapes(schemas, contract.json_columns, now)
         self._create("files", _FILES)
-        self.rows: Dict[str, List[Dict[str, Any]]] = {t: [] for t in self.schemas}
-        self.copies: List[Tuple] = []
         self.files: List[Tuple[int, str]] = []
-        self.copy_no = self.file_no = 0
-
-    def file(self, path: str) -> int:
-        """The number of a file about to be read (each file is read once per load)."""
-        self.file_no += 1
-        self.files.append((self.file_no, path))
-        if len(self.files) >= STAGE_ROWS:
-            self._flush_files()
-        return self.file_no
+        self.file_no = self.chunk_no = 0
 
     def _create(self, name: str, schema: pa.Schema) -> None:
         empty = schema.empty_table()  # noqa: F841 (read by DuckDB by name)
         self.con.execute(f"CREATE TABLE {name} AS SELECT * FROM empty")
 
-    def add(self, kind: str, obj: Dict[str, Any], file_no: int, ordinal: int, fresh: bool) -> Optional[str]:
-        """Flatten one copy into the staging tables; returns why it cannot be used, or None.
+    def read(self, files: Iterable[ArchiveFile], fresh: bool) -> Iterator[FileRead]:
+        """Stage every copy in `files` (each read once per load), and say what each file held, in order.
 
         Args:
-            kind: `thread`, `run` or `step`.
-            obj: the object.
-            file_no: the file it came from (`file`).
-            ordinal: its place in that file.
-            fresh: whether the file is new or changed (its objects' runs and threads are re-emitted).
+            files: the files, in the order of their paths.
+            fresh: whether they are new or changed (their objects' runs and threads are re-emitted).
         """
-        try:
-            if kind == "thread":
-                rows = {"threads": [flatten.thread_row(obj, "export", first_seen_at=self.now, last_polled_at=None)]}
-                run_id, thread_id = None, obj["id"]
-            elif kind == "run":
-                rows = {"runs": [flatten.run_row(obj)]}
-                run_id, thread_id = obj["id"], _text(obj.get("thread_id"))
-            else:
-                run_id, thread_id = obj["run_id"], _text(obj.get("thread_id"))
-                # Flattened under its own run; the run's thread and assistant are joined in at the end.
-                stub = {"id": run_id, "thread_id": thread_id}
-                rows = flatten.step_rows(obj, stub)
-                problems = flatten.step_problems(obj, stub)
-                if problems:
-                    rows = {**rows, "load_issues": [self._issue("run step", obj["id"], thread_id, run_id, p)
-                                                    for p in problems]}
-        except (KeyError, TypeError, AttributeError, ValueError) as exc:
-            return f"could not parse this {kind}: {type(exc).__name__}: {exc}"
-        self.copy_no += 1
-        for table, table_rows in rows.items():
-            for row in table_rows:
-                row["copy_no"] = self.copy_no
-            self.rows[table].extend(table_rows)
-            if len(self.rows[table]) >= STAGE_ROWS:
-                self._flush(table)
-        self.copies.append((self.copy_no, kind, obj["id"], run_id, thread_id, _text(obj.get("assistant_id")),
-                            _num(obj.get("created_at")), file_no, ordinal, *rank(kind, obj), fresh))
-        if len(self.copies) >= STAGE_ROWS:
-            self._flush_copies()
-        return None
+        for chunk in self._chunks(files, fresh):
+            result = read_chunk(chunk, self.shapes)
+            for table, batch in result.tables.items():
+                self.staging.append(table if table == "copies" else f"stg_{table}", batch)
+            yield from result.reads
+
+    def _chunks(self, files: Iterable[ArchiveFile], fresh: bool) -> Iterator[Chunk]:
+        batch: List[Tuple[ArchiveFile, int]] = []
+        for file in files:
+            self.file_no += 1
+            self.files.append((self.file_no, file.path))
+            if len(self.files) >= FILE_ROWS:
+                self._flush_files()
+            batch.append((file, self.file_no))
+            if len(batch) >= CHUNK_FILES:
+                yield self._chunk(batch, fresh)
+                batch = []
+        if batch:
+            yield self._chunk(batch, fresh)
+
+    def _chunk(self, files: List[Tuple[ArchiveFile, int]], fresh: bool) -> Chunk:
+        # Each chunk numbers its copies in a range of its own.
+        self.chunk_no += 1
+        return Chunk(files, fresh, self.chunk_no << 32)
 
     def _issue(self, object_type: str, object_id: Any, thread_id: Any, run_id: Any, message: str) -> Dict[str, Any]:
         from .rows import issue_row
 
         return issue_row(object_type, object_id, thread_id, run_id, message, self.now)
 
-    def _flush(self, table: str) -> None:
-        rows, self.rows[table] = self.rows[table], []
-        if not rows:
-            return
-        # JSON travels as text, as `TableContract.to_arrow` does
-        self.staging.append(f"stg_{table}", rows_to_arrow(rows, self.schemas[table], self.contract.json_columns[table]))
-
-    def _flush_copies(self) -> None:
-        copies, self.copies = self.copies, []
-        if copies:
-            columns = list(zip(*copies))
-            self.staging.append("copies", pa.Table.from_arrays([pa.array(c, f.type) for c, f in zip(columns, _COPIES)],
-                                                               schema=_COPIES))
-
     def flush(self) -> None:
-        """Everything buffered in Python goes to the staging files, and DuckDB sees all staged so far."""
-        for table in self.rows:
-            self._flush(table)
-        self._flush_copies()
+        """DuckDB sees every file numbered and every copy staged so far."""
         self._flush_files()
         self.staging.view_in(self.con, prefix="")
 

@@ -34,7 +34,7 @@ from sourcekit.errors import ConfigError
 
 from .archive_files import SUFFIXES_TEXT, ArchiveFile, Skipped, list_archive
 from .archive_index import ArchiveIndex
-from .archive_reader import FileReader, Found
+from .archive_stage import FileRead
 from .archive_state import FILES_TABLE, LOCATIONS_TABLE, copy_prior_state, file_row
 
 _LISTING = pa.schema([("path", pa.string()), ("size", pa.int64()), ("mtime", pa.float64()), ("fmt", pa.string()),
@@ -147,16 +147,24 @@ def _load(root: Path, index: ArchiveIndex, now: datetime, stats: ReadStats) -> I
         WHERE l.fmt IS NOT NULL AND (p.path IS NULL OR p.size IS DISTINCT FROM l.size OR p.mtime IS DISTINCT FROM l.mtime)""")
     readable = con.execute("SELECT count(*) FROM listing WHERE fmt IS NOT NULL").fetchone()[0]
     same: List[str] = []  # touched but the same bytes: rare, so kept in Python (the fresh are in `pages`)
+    same_rows: List[dict] = []
+
+    def fresh_files() -> Iterator[ArchiveFile]:
+        for rows in candidates:
+            for row in rows:
+                file = _file_of(row)
+                if row["same_size"] and row["prior_sha"] and _same_bytes(file, row["prior_sha"]):
+                    same_rows.append(file_row(file.path, file.size, file.mtime, row["prior_sha"], 0, 0, now))
+                    same.append(file.path)
+                    continue
+                yield file
+
     fresh = 0
-    for rows in candidates:
-        for row in rows:
-            file = _file_of(row)
-            if row["same_size"] and row["prior_sha"] and _same_bytes(file, row["prior_sha"]):
-                yield FILES_TABLE, [file_row(file.path, file.size, file.mtime, row["prior_sha"], 0, 0, now)]
-                same.append(file.path)
-                continue
-            fresh += 1
-            yield from _read_file(file, index, now, stats, fresh=True)
+    for read in index.read(fresh_files(), fresh=True):
+        fresh += 1
+        yield from _reported(read, stats, now)
+    if same_rows:
+        yield FILES_TABLE, same_rows
     stats.skipped_unchanged = readable - fresh
     if not fresh:
         return
@@ -168,9 +176,8 @@ def _load(root: Path, index: ArchiveIndex, now: datetime, stats: ReadStats) -> I
     again = _pages(con, f"""
         SELECT DISTINCT l.* FROM prior_locations p JOIN {touched} t USING (kind, owner) JOIN listing l USING (path)
         WHERE l.fmt IS NOT NULL AND p.path NOT IN (SELECT path FROM fresh)""")
-    for rows in again:
-        for row in rows:
-            yield from _read_file(_file_of(row), index, now, stats, fresh=False)
+    for read in index.read((_file_of(row) for rows in again for row in rows), fresh=False):
+        stats.opened.append(read.file.path)
 
     index.decide()
     yield from index.batches(batch_rows=5000)
@@ -213,31 +220,10 @@ def _same_bytes(file: ArchiveFile, sha256: str) -> bool:
     return digest.hexdigest() == sha256
 
 
-def _read_file(file: ArchiveFile, index: ArchiveIndex, now: datetime, stats: ReadStats,
-               fresh: bool) -> Iterator[Tuple[str, Any]]:
-    """Stage one file's objects; its problems become load issues (a fresh file's only: an older file
-    read again for its runs reported them when it was new)."""
+def _reported(read: FileRead, stats: ReadStats, now: datetime) -> Iterator[Tuple[str, Any]]:
+    """A fresh file's problems as load issues, and its row of the per-file state."""
+    file = read.file
     stats.opened.append(file.path)
-    reader = FileReader(file)
-    file_no = index.file(file.path)
-    objects = problems = 0
-    issues: List[dict] = []
-    for ordinal, item in enumerate(reader):
-        if isinstance(item, Found):
-            why = index.add(item.kind, item.obj, file_no, ordinal, fresh)
-            if why is None:
-                objects += 1
-                continue
-            where, reason = item.where, why
-        else:
-            where, reason = item.where, item.reason
-        problems += 1
-        if fresh:
-            issues.append(_issue(file.path, where, reason, now))
-            if len(issues) >= 1000:
-                yield "load_issues", issues
-                issues = []
-    if issues:
-        yield "load_issues", issues
-    if fresh:
-        yield FILES_TABLE, [file_row(file.path, file.size, file.mtime, reader.sha256, objects, problems, now)]
+    for start in range(0, len(read.problems), 1000):
+        yield "load_issues", [_issue(file.path, where, reason, now) for where, reason in read.problems[start:start + 1000]]
+    yield FILES_TABLE, [file_row(file.path, file.size, file.mtime, read.sha256, read.objects, len(read.problems), now)]
