@@ -15,7 +15,7 @@ from sourcekit.values import as_int as _int
 from sourcekit.values import as_list as _list
 from sourcekit.values import as_map as _map
 from sourcekit.values import as_text as _text
-from sourcekit.values import json_value, to_timestamp
+from sourcekit.values import is_map, json_value, to_timestamp
 
 Row = Dict[str, Any]
 Rows = Dict[str, List[Row]]
@@ -152,7 +152,7 @@ def tool_call_rows(
         # Foundry kinds and anything unknown: the payload sits under a key named like the type
         # (azure_function, connected_agent, deep_research, ...) or, for mcp, on the call itself.
         payload = tool_call.get(call_type) if call_type else None
-        named = payload if isinstance(payload, Mapping) else tool_call
+        named = payload if is_map(payload) else tool_call
         call.update({key: _text(named.get(key)) for key in _NAMED_PAYLOAD_KEYS})
         call["server_label"] = _text(named.get("server_label"))
         call["details"] = {k: v for k, v in tool_call.items() if k not in ("id", "type")} or None
@@ -165,7 +165,7 @@ def _content_text(content: Any) -> Optional[str]:
         return None
     if isinstance(content, str):
         return content
-    parts = [p.get("text") if isinstance(p, Mapping) else p for p in _list(content)]
+    parts = [p.get("text") if is_map(p) else p for p in _list(content)]
     return "\n".join(_text(p) or "" for p in parts)
 
 

@@ -56,7 +56,16 @@ def as_bool(value: Any) -> Optional[bool]:
 
 
 def as_map(value: Any) -> Mapping[str, Any]:
+    # Parsed JSON is a dict: `type(...) is dict` first, since `isinstance` against the `Mapping` ABC
+    # costs ten times more, and flattening asks it about a million times per 100k steps.
+    if type(value) is dict:
+        return value
     return value if isinstance(value, Mapping) else {}
+
+
+def is_map(value: Any) -> bool:
+    """Whether `value` is a mapping (a parsed JSON object, or any `Mapping`)."""
+    return type(value) is dict or isinstance(value, Mapping)
 
 
 def as_list(value: Any) -> List[Any]:
