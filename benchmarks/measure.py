@@ -36,6 +36,14 @@ class Measured:
     cpu_s: float = 0.0  # user + system CPU of the child (its own children included when waited for)
     peak_tree_mb: float = 0.0  # peak of the summed PSS of every process of the child's group
 
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0 and not self.timed_out
+
+    def tail(self, lines: int = 15) -> str:
+        text = (self.stderr or "") + (self.stdout or "")
+        return "\n".join(text.strip().splitlines()[-lines:])
+
 
 def _group_pss_kb(pgid: int) -> int:
     total = 0
@@ -65,14 +73,6 @@ class _GroupSampler(threading.Thread):
     def run(self) -> None:
         while not self.done.wait(0.05):
             self.peak_kb = max(self.peak_kb, _group_pss_kb(self.pgid))
-
-    @property
-    def ok(self) -> bool:
-        return self.returncode == 0 and not self.timed_out
-
-    def tail(self, lines: int = 15) -> str:
-        text = (self.stderr or "") + (self.stdout or "")
-        return "\n".join(text.strip().splitlines()[-lines:])
 
 
 def run_measured(cmd: Sequence[str], env: Optional[Dict[str, str]] = None, cwd: Optional[Path] = None,
