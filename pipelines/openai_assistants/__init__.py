@@ -175,7 +175,8 @@ def assistants_api(
 
 
 @dlt.source(name="openai_assistants", section=settings.SECTION, max_table_nesting=0)
-def export_source(export_dir: str = dlt.config.value, stats: Optional[ReadStats] = None) -> DltResource:
+def export_source(export_dir: str = dlt.config.value, stats: Optional[ReadStats] = None,
+                  on_progress: Optional[Callable[[ReadStats], None]] = None) -> DltResource:
     """The same tables from an archive: list pages or objects in `*.json`, `*.jsonl`, `*.ndjson`
     (each optionally gzipped), in a folder or a `.zip`. Loading the same archive again reads only the
     files that are new or changed (state in `archive_files` and `archive_locations`).
@@ -183,15 +184,17 @@ def export_source(export_dir: str = dlt.config.value, stats: Optional[ReadStats]
     Args:
         export_dir: the folder or .zip file to read (recursively).
         stats: learns which files the load opened (for tests and tools).
+        on_progress: called with the `ReadStats` after each new or changed file.
     """
     quiet_expected_arrow_warnings()
-    return export_files(str(check_export_root(export_dir)), stats)
+    return export_files(str(check_export_root(export_dir)), stats, on_progress)
 
 
 @dlt.resource(name="assistants_api", max_table_nesting=0)
-def export_files(export_dir: str, stats: Optional[ReadStats] = None) -> Iterator[Any]:
+def export_files(export_dir: str, stats: Optional[ReadStats] = None,
+                 on_progress: Optional[Callable[[ReadStats], None]] = None) -> Iterator[Any]:
     """Rows of every table from an archive, streamed; `stats` (optional) learns which files were opened."""
     buffer = RowBuffer(CONTRACT)
     yield from CONTRACT.declare()
-    yield from export_rows(export_dir, buffer, datetime.now(timezone.utc), stats)
+    yield from export_rows(export_dir, buffer, datetime.now(timezone.utc), stats, on_progress)
     yield from buffer.finish()

@@ -45,6 +45,7 @@ class FileRead:
     file: ArchiveFile
     sha256: Optional[str]
     objects: int = 0
+    steps: int = 0
     problems: List[Tuple[str, str]] = field(default_factory=list)
 
 
@@ -154,6 +155,7 @@ def read_chunk(chunk: Chunk, shapes: RowShapes) -> ChunkResult:
                 continue
             copy_no += 1
             read.objects += 1
+            read.steps += kind == "step"
             for table, table_rows in obj_rows.items():
                 for row in table_rows:
                     row["copy_no"] = copy_no

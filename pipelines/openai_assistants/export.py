@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Iterator, List, Tuple, Union
+from typing import Any, Callable, Iterator, List, Optional, Tuple, Union
 
 import pyarrow as pa
 
@@ -52,14 +52,37 @@ def check_export_root(root: Union[str, Path]) -> Path:
 
 @dataclass
 class ReadStats:
-    """What one archive load opened: the names of the files read, for the tests and the log."""
+    """What one archive load opened (the names of the files read, for the tests and the log), and its
+    counters for the progress line (`runsteps.progress.Progress`), updated after each new file."""
 
     opened: List[str]
     skipped_unchanged: int = 0
+    files_total: int = 0  # new or changed files this load reads
+    files_read: int = 0
+    steps: int = 0  # step copies read from them
+    issues: int = 0
+    requests: Optional[int] = None  # an archive load makes none: the progress line leaves them out
+    retries: int = 0
+    rate_unit = "steps"
+
+    @property
+    def total(self) -> int:
+        return self.files_total
+
+    @property
+    def done(self) -> int:
+        return self.files_read
+
+    @property
+    def rate_count(self) -> int:
+        return self.steps
+
+    def counts(self) -> str:
+        return f"files read {self.files_read}/{self.files_total}  steps {self.steps}"
 
 
-def read_archive(root: Union[str, Path], contract: TableContract, now: datetime,
-                 stats: ReadStats) -> Iterator[Tuple[str, Any]]:
+def read_archive(root: Union[str, Path], contract: TableContract, now: datetime, stats: ReadStats,
+                 on_progress: Optional[Callable[[ReadStats], None]] = None) -> Iterator[Tuple[str, Any]]:
     """(table, rows) of everything an archive load writes: Arrow tables, or lists of dict rows for
     `load_issues` and the state tables.
 
@@ -68,6 +91,7 @@ def read_archive(root: Union[str, Path], contract: TableContract, now: datetime,
         contract: the tables' contract.
         now: the load's time.
         stats: filled with what was opened.
+        on_progress: called with `stats` after each new or changed file.
 
     Raises:
         ConfigError: `root` is missing or holds no archive file at all.
@@ -76,7 +100,7 @@ def read_archive(root: Union[str, Path], contract: TableContract, now: datetime,
     with tempfile.TemporaryDirectory(prefix="runsteps-archive-") as workdir, _fewer_collections():
         index = ArchiveIndex(Path(workdir), contract, now)
         try:
-            yield from _load(root, index, now, stats)
+            yield from _load(root, index, now, stats, on_progress or (lambda _: None))
         finally:
             index.close()
 
@@ -109,7 +133,8 @@ def _issue(path: str, where: str, reason: str, now: datetime) -> dict:
     return issue_row("file", path, None, None, f"export file {place}: {reason}", now)
 
 
-def _load(root: Path, index: ArchiveIndex, now: datetime, stats: ReadStats) -> Iterator[Tuple[str, Any]]:
+def _load(root: Path, index: ArchiveIndex, now: datetime, stats: ReadStats,
+          on_progress: Callable[[ReadStats], None]) -> Iterator[Tuple[str, Any]]:
     con = index.con
     copy_prior_state(con)
     empty = _LISTING.empty_table()  # noqa: F841
@@ -141,10 +166,12 @@ def _load(root: Path, index: ArchiveIndex, now: datetime, stats: ReadStats) -> I
         yield FILES_TABLE, [file_row(path, None, None, None, 0, 1, now)]
 
     # Same size and mtime: unchanged, not opened. Same size, other mtime: hashed, read if the bytes differ.
-    candidates = _pages(con, """
+    candidate_sql = """
         SELECT l.*, p.sha256 AS prior_sha, p.size IS NOT DISTINCT FROM l.size AS same_size FROM listing l
         LEFT JOIN prior_files p USING (path)
-        WHERE l.fmt IS NOT NULL AND (p.path IS NULL OR p.size IS DISTINCT FROM l.size OR p.mtime IS DISTINCT FROM l.mtime)""")
+        WHERE l.fmt IS NOT NULL AND (p.path IS NULL OR p.size IS DISTINCT FROM l.size OR p.mtime IS DISTINCT FROM l.mtime)"""
+    stats.files_total = con.execute(f"SELECT count(*) FROM ({candidate_sql})").fetchall()[0][0]
+    candidates = _pages(con, candidate_sql)
     readable = con.execute("SELECT count(*) FROM listing WHERE fmt IS NOT NULL").fetchone()[0]
     same: List[str] = []  # touched but the same bytes: rare, so kept in Python (the fresh are in `pages`)
     same_rows: List[dict] = []
@@ -163,8 +190,12 @@ def _load(root: Path, index: ArchiveIndex, now: datetime, stats: ReadStats) -> I
     for read in index.read(fresh_files(), fresh=True):
         fresh += 1
         yield from _reported(read, stats, now)
-    if same_rows:
+        stats.files_read, stats.steps, stats.issues = stats.files_read + 1, stats.steps + read.steps, stats.issues + len(read.problems)
+        on_progress(stats)
+    if same_rows:  # touched, the same bytes: counted as read
         yield FILES_TABLE, same_rows
+        stats.files_read += len(same_rows)
+        on_progress(stats)
     stats.skipped_unchanged = readable - fresh
     if not fresh:
         return

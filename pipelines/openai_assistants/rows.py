@@ -129,7 +129,8 @@ def apply_result(result: ThreadResult, cursor: ThreadCursor, buffer: RowBuffer, 
     return cursor.row() != before
 
 
-def export_rows(export_dir: Any, buffer: RowBuffer, now: datetime, stats: Any = None) -> Iterator[Any]:
+def export_rows(export_dir: Any, buffer: RowBuffer, now: datetime, stats: Any = None,
+                on_progress: Any = None) -> Iterator[Any]:
     """Rows of every table from an archive, streamed in batches (`export.read_archive` says how).
 
     Arrow batches of the winning rows go to dlt as they are; load issues and the per-file state go
@@ -140,7 +141,7 @@ def export_rows(export_dir: Any, buffer: RowBuffer, now: datetime, stats: Any = 
     from .export import ReadStats, read_archive
 
     stats = stats if stats is not None else ReadStats(opened=[])
-    for table, rows in read_archive(export_dir, buffer.contract, now, stats):
+    for table, rows in read_archive(export_dir, buffer.contract, now, stats, on_progress):
         if isinstance(rows, list):
             buffer.add(table, rows)
             yield from buffer.drain()

@@ -48,7 +48,7 @@ def make_source(options: LoadOptions, pipeline: dlt.Pipeline,
     if options.from_export:
         if options.archive:
             raise ConfigError("--archive keeps a copy of the pages fetched from the API; a load --from-export fetches none")
-        return export_source(str(options.from_export))
+        return export_source(str(options.from_export), on_progress=on_progress)
     inputs = options.threads
     if inputs.threads_sql:  # reads the database before the load holds it: wait for it the same way
         with hold_warehouse(pipeline, options.warehouse.wait):

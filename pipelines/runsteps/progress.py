@@ -34,8 +34,9 @@ class Progress:
         self.close()
 
     def __call__(self, counters: Any) -> None:
-        """Show `counters` (a source's `LoadProgress`: `total`, `done`, `counts()`, `rate_count`,
-        `rate_unit`, `requests`, `retries`, `issues`), at most every `every` seconds in log mode."""
+        """Show `counters` (a source's `LoadProgress`, or an archive's `ReadStats`: `total`, `done`,
+        `counts()`, `rate_count`, `rate_unit`, `requests` (None: none made), `retries`, `issues`), at most
+        every `every` seconds in log mode."""
         if self.mode == "none":
             return
         now = time.monotonic()
@@ -47,9 +48,11 @@ class Progress:
             return
         self._last = now
         elapsed = now - self.started
+        requests = counters.requests  # None: a load that makes no requests (an archive's)
         text = (
-            f"{counters.counts()}  requests {counters.requests} (retries {counters.retries})  "
-            f"{counters.rate_count / elapsed if elapsed > 0 else 0:.0f} {counters.rate_unit}/s"
+            f"{counters.counts()}  "
+            + (f"requests {requests} (retries {counters.retries})  " if requests is not None else "")
+            + f"{counters.rate_count / elapsed if elapsed > 0 else 0:.0f} {counters.rate_unit}/s"
             + (f"  issues {counters.issues}" if counters.issues else "")
         )
         if self.mode == "bar":

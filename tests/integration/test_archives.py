@@ -281,3 +281,26 @@ def test_broken_input_is_a_load_issue_with_file_and_line_and_the_rest_loads(tmp_
     # The same archive again: nothing new, nothing reported twice.
     assert run_cli("load", "--from-export", str(archive), "--db", str(db), "--progress", "none").code == 0
     assert len(table(db, "select message from assistants.load_issues")) == len(issues)
+
+
+def test_an_archive_load_reports_its_progress_file_by_file_and_a_reload_has_nothing_to_read(tmp_path):
+    from openai_assistants import export_source
+    from runsteps.commands import pipeline_for
+    from runsteps.loading import run_load
+    from runsteps.options import Warehouse
+
+    with Emulator(seed=5, threads=6, flavour="openai") as emu:
+        export_world(emu.world, tmp_path / "json")
+    files = sorted((tmp_path / "json").rglob("*.json"))
+    steps = sum(len(json.loads(f.read_bytes())["data"]) for f in files if "steps" in f.parts)  # counted by hand
+    assert steps > 20
+
+    seen: list = []
+    pipeline = pipeline_for(Warehouse(db=tmp_path / "w.duckdb"))
+    run_load(pipeline, export_source(str(tmp_path / "json"), on_progress=lambda s: seen.append((s.done, s.total, s.steps))))
+    assert [done for done, _, _ in seen] == list(range(1, len(files) + 1))  # after each file
+    assert seen[-1] == (len(files), len(files), steps)
+
+    seen.clear()
+    run_load(pipeline, export_source(str(tmp_path / "json"), on_progress=lambda s: seen.append((s.done, s.total, s.steps))))
+    assert seen == []  # nothing new to read: no file, no progress

@@ -24,3 +24,11 @@ def test_a_responses_load_counts_responses_conversations_and_items():
     line = _line(ResponsesProgress(total=5, done=5, responses=4, conversations=1, items=12, requests=6))
     assert "objects 5/5  responses 4  conversations 1  items 12  requests 6 (retries 0)" in line
     assert "responses/s" in line and "threads" not in line
+
+
+def test_an_archive_load_counts_files_and_steps_and_makes_no_requests():
+    from openai_assistants.export import ReadStats
+
+    line = _line(ReadStats(opened=[], files_total=120, files_read=120, steps=611, issues=2))
+    assert "files read 120/120  steps 611  " in line and "steps/s" in line and "issues 2" in line
+    assert "requests" not in line
