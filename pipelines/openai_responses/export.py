@@ -27,13 +27,13 @@ import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Tuple, Union
+from typing import Any, Dict, Iterator, List, Optional, Tuple, Union
 
 import dlt
 import pyarrow as pa
 
 from openai_assistants.archive_files import SUFFIXES_TEXT, ArchiveFile
-from openai_assistants.archive_state import copy_prior_state, file_row
+from openai_assistants.archive_state import copy_prior_state
 from openai_assistants.export import check_export_root
 from sourcekit.arrow import RowBuffer, TableContract
 from sourcekit.errors import ConfigError
@@ -84,32 +84,33 @@ def _load(root: Path, index: ResponsesArchiveIndex, now: datetime, stats: ReadSt
     copy_prior_state(con, FILES_TABLE, LOCATIONS_TABLE)
     if not archive_changes.list_into(con, root):
         raise ConfigError(f"--from-export {str(root)!r} holds no archive file (any of {SUFFIXES_TEXT})")
+    files = _FilesRead(index.contract.schemas[FILES_TABLE], now)
     # A skipped file is reported once: its path goes into the state like a read file's.
     for path, reason in archive_changes.new_skipped(con):
         yield "load_issues", [_issue(path, "", reason, now)]
-        yield FILES_TABLE, [file_row(path, None, None, None, 0, 1, now)]
+        yield from files.add(path, None, None, None, 0, 1)
 
-    fresh: List[str] = []
+    same: List[str] = []  # touched but the same bytes: rare, so kept in Python (the fresh stay in DuckDB)
     for file, prior in archive_changes.candidates(con):
-        if prior and archive_changes.same_bytes(file, prior.sha256):  # touched, the same bytes: not read
-            yield FILES_TABLE, [file_row(file.path, file.size, file.mtime, prior.sha256, prior.objects, prior.problems, now)]
+        if prior and archive_changes.same_bytes(file, prior.sha256):
+            yield from files.add(file.path, file.size, file.mtime, prior.sha256, prior.objects, prior.problems)
+            same.append(file.path)
             continue
-        fresh.append(file.path)
-        yield from _read_file(file, index, now, stats, fresh=True)
-    stats.skipped_unchanged = archive_changes.readable_count(con) - len(fresh)
+        yield from _read_file(file, index, now, stats, files)
+    yield from files.flush()
+    fresh = archive_changes.keep_fresh(con, same)
+    stats.skipped_unchanged = archive_changes.readable_count(con) - fresh
     if not fresh:
         return
     # The units the fresh files hold, and those an earlier load found in a file that changed since
     # (it may no longer hold them), then the older files holding the rest of their copies.
-    con.register("fresh_paths", pa.table({"path": pa.array(fresh, pa.string())}))
-    con.execute("CREATE OR REPLACE TABLE fresh AS SELECT path FROM fresh_paths")
     touched = index.touched()
     con.execute(f"""
         INSERT INTO {touched} SELECT DISTINCT kind, owner FROM prior_locations p
         WHERE path IN (SELECT path FROM fresh)
           AND NOT EXISTS (SELECT 1 FROM {touched} t WHERE t.kind = p.kind AND t.owner = p.owner)""")
-    for file in archive_changes.located(con, touched, "fresh"):
-        yield from _read_file(file, index, now, stats, fresh=False)
+    for file in archive_changes.located(con, touched):
+        yield from _read_file(file, index, now, stats, None)
 
     index.decide()
     yield from index.batches(BATCH_ROWS)
@@ -118,11 +119,34 @@ def _load(root: Path, index: ResponsesArchiveIndex, now: datetime, stats: ReadSt
     stats.objects = index.counts()
 
 
+class _FilesRead:
+    """Rows of the files table, sent as Arrow batches (a dict row per file through the row buffer
+    cost half a second at 66k files)."""
+
+    def __init__(self, schema: pa.Schema, now: datetime) -> None:
+        self.schema = schema
+        self.now = now
+        self.rows: List[Tuple[Any, ...]] = []
+
+    def add(self, path: str, size: Optional[int], mtime: Optional[float], sha256: Optional[str], objects: int,
+            problems: int) -> Iterator[Tuple[str, pa.Table]]:
+        self.rows.append((path, size, mtime, sha256, objects, problems, self.now))
+        if len(self.rows) >= BATCH_ROWS:
+            yield from self.flush()
+
+    def flush(self) -> Iterator[Tuple[str, pa.Table]]:
+        rows, self.rows = self.rows, []
+        if rows:
+            yield FILES_TABLE, pa.Table.from_arrays(
+                [pa.array(column, field.type) for column, field in zip(zip(*rows), self.schema)], schema=self.schema)
+
+
 def _read_file(file: ArchiveFile, index: ResponsesArchiveIndex, now: datetime, stats: ReadStats,
-               fresh: bool) -> Iterator[Tuple[str, Any]]:
-    """Stage one file's objects. A fresh file's problems become load issues and its row of the files
-    table is written; an older file read again for the units fresh ones touch reported them when it
-    was new."""
+               files: Optional[_FilesRead]) -> Iterator[Tuple[str, Any]]:
+    """Stage one file's objects. A fresh file (`files` given) has its problems become load issues and
+    its row of the files table written; an older file read again for the units fresh ones touch
+    reported them when it was new."""
+    fresh = files is not None
     stats.opened.append(file.path)
     reader = FileReader(file)
     objects = problems = 0
@@ -147,8 +171,8 @@ def _read_file(file: ArchiveFile, index: ResponsesArchiveIndex, now: datetime, s
                 issues = []
     if issues:
         yield "load_issues", issues
-    if fresh:
-        yield FILES_TABLE, [file_row(file.path, file.size, file.mtime, reader.sha256, objects, problems, now)]
+    if files is not None:
+        yield from files.add(file.path, file.size, file.mtime, reader.sha256, objects, problems)
 
 
 def export_rows(export_dir: Any, buffer: RowBuffer, now: datetime, stats: ReadStats) -> Iterator[Any]:
