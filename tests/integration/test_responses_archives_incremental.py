@@ -18,17 +18,19 @@ from pathlib import Path
 from typing import Dict, List
 
 import duckdb
+import pytest
 
 from runsteps.emulator import Emulator, export_responses_world
-from tests.helpers import snapshot
+from tests.helpers import VOLATILE, snapshot
 from tests.responses_truth import TABLE_KEYS
 
 # Every table the Responses archive load writes, in key order.
 ALL_KEYS = {**TABLE_KEYS, "responses_archive_locations": "kind, owner, path"}
 
 
-def load(source: Path, db: Path):
-    """A load like the CLI's (same pipeline and source); returns what the reader did (`ReadStats`)."""
+def load(source: Path, db: Path, dataset: str = ""):
+    """A load like the CLI's (same pipeline and source); returns what the reader did (`ReadStats`).
+    With `dataset`, into that dataset of PostgreSQL (`DESTINATION__POSTGRES__CREDENTIALS`)."""
     from openai_responses import export_source
     from openai_responses.export import ReadStats
     from runsteps.commands import pipeline_for
@@ -36,7 +38,8 @@ def load(source: Path, db: Path):
     from runsteps.options import Warehouse
 
     stats = ReadStats()
-    run_load(pipeline_for(Warehouse(db=db)), export_source(str(source), stats=stats))
+    warehouse = Warehouse(db=db, destination="postgres", dataset=dataset) if dataset else Warehouse(db=db)
+    run_load(pipeline_for(warehouse), export_source(str(source), stats=stats))
     return stats
 
 
@@ -241,3 +244,53 @@ def test_load_issues_are_reported_once_not_on_every_reload(tmp_path):
     now = query(db, "select message from assistants.load_issues order by message")
     assert len(now) == len(first) + 1 and [m for (m,) in now if m.startswith("export file cut.json")]
     assert query(db, "select id from assistants.responses") == [("resp_ok",)]
+
+
+@pytest.mark.postgres
+def test_on_postgresql_a_reload_reads_the_new_files_and_what_they_touch_and_equals_a_fresh_load(
+        tmp_path, postgres_dsn, monkeypatch):
+    import uuid
+
+    import psycopg2
+
+    monkeypatch.setenv("DESTINATION__POSTGRES__CREDENTIALS", postgres_dsn)
+    suffix = uuid.uuid4().hex[:8]
+    incremental, fresh = f"resp_inc_{suffix}", f"resp_fresh_{suffix}"
+
+    def rows(dataset: str) -> Dict[str, list]:
+        out = {}
+        with psycopg2.connect(postgres_dsn) as con, con.cursor() as cur:
+            for table, keys in {**ALL_KEYS, "responses_archive_files": "path", "load_issues": "message"}.items():
+                cur.execute("select column_name from information_schema.columns where table_schema = %s "
+                            "and table_name = %s order by column_name", (dataset, table))
+                cols = [c for (c,) in cur.fetchall() if c not in VOLATILE | {"loaded_at", "seen_at"}]
+                cur.execute(f'select {", ".join(f"{chr(34)}{c}{chr(34)}::text" for c in cols)} '
+                            f'from {dataset}."{table}" order by {keys}')
+                out[table] = cur.fetchall()
+        return out
+
+    archive = tmp_path / "archive"
+    write(archive / "a.json", [page(response("resp_1", "completed", 2, completed_at=1750000100),
+                                    response("resp_2", "completed", 1, completed_at=1750000200))])
+    write(archive / "conv_9" / "b_items.json", [page(item("msg_a", text="final"), item("msg_b"))])
+    write(archive / "c.json", [response("resp_3", "completed", 1)])
+    try:
+        assert sorted(load(archive, tmp_path / "inc.duckdb", incremental).opened) == [
+            "a.json", "c.json", "conv_9/b_items.json"]
+        write(archive / "z.jsonl", [response("resp_1", "in_progress", 1),
+                                    response("resp_2", "completed", 3, completed_at=1750000200)], jsonl=True)
+        write(archive / "conv_9" / "c_items.json", [page(item("msg_a", "in_progress", "draft"), item("msg_c"))])
+        assert sorted(load(archive, tmp_path / "inc.duckdb", incremental).opened) == [
+            "a.json", "conv_9/b_items.json", "conv_9/c_items.json", "z.jsonl"]
+        assert load(archive, tmp_path / "inc.duckdb", incremental).opened == []
+        load(archive, tmp_path / "fresh.duckdb", fresh)
+        got, want = rows(incremental), rows(fresh)
+        for table in want:
+            assert got[table] == want[table], table
+        with psycopg2.connect(postgres_dsn) as con, con.cursor() as cur:
+            cur.execute(f"select id, status, output_item_count from {incremental}.responses order by id")
+            assert cur.fetchall() == [("resp_1", "completed", 2), ("resp_2", "completed", 3), ("resp_3", "completed", 1)]
+    finally:
+        with psycopg2.connect(postgres_dsn) as con, con.cursor() as cur:
+            for dataset in (incremental, fresh):
+                cur.execute(f"drop schema if exists {dataset} cascade; drop schema if exists {dataset}_staging cascade")
