@@ -42,11 +42,18 @@ def copy_prior_state(con: duckdb.DuckDBPyConnection, files_table: str = FILES_TA
         files_table: the dataset's table of files read (`archive_files` for this source).
         locations_table: the dataset's table of where each owner's copies are (`archive_locations`).
     """
-    for name, table, schema in (("prior_files", files_table, _FILES), ("prior_locations", locations_table, _LOCATIONS)):
-        empty = schema.empty_table()  # noqa: F841 (read by DuckDB by name)
-        con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM empty")
-        for batch in _stream(table, schema):  # noqa: B007
-            con.execute(f"INSERT INTO {name} SELECT * FROM batch")
+    copy_prior(con, "prior_files", files_table)
+    copy_prior(con, "prior_locations", locations_table)
+
+
+def copy_prior(con: duckdb.DuckDBPyConnection, name: str, table: str) -> None:
+    """Create `name` (`prior_files` or `prior_locations`) in `con` from the dataset's `table`: a
+    source that needs the locations only when a file is new or changed copies them then."""
+    schema = _FILES if name == "prior_files" else _LOCATIONS
+    empty = schema.empty_table()  # noqa: F841 (read by DuckDB by name)
+    con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM empty")
+    for batch in _stream(table, schema):  # noqa: B007
+        con.execute(f"INSERT INTO {name} SELECT * FROM batch")
 
 
 def _stream(table: str, schema: pa.Schema) -> Iterator[pa.Table]:

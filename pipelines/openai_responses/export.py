@@ -33,7 +33,7 @@ import dlt
 import pyarrow as pa
 
 from openai_assistants.archive_files import SUFFIXES_TEXT, ArchiveFile
-from openai_assistants.archive_state import copy_prior_state
+from openai_assistants.archive_state import copy_prior
 from openai_assistants.export import check_export_root
 from sourcekit.arrow import RowBuffer, TableContract
 from sourcekit.errors import ConfigError
@@ -81,7 +81,7 @@ def read_archive(root: Union[str, Path], contract: TableContract, now: datetime,
 
 def _load(root: Path, index: ResponsesArchiveIndex, now: datetime, stats: ReadStats) -> Iterator[Tuple[str, Any]]:
     con = index.con
-    copy_prior_state(con, FILES_TABLE, LOCATIONS_TABLE)
+    copy_prior(con, "prior_files", FILES_TABLE)
     if not archive_changes.list_into(con, root):
         raise ConfigError(f"--from-export {str(root)!r} holds no archive file (any of {SUFFIXES_TEXT})")
     files = _FilesRead(index.contract.schemas[FILES_TABLE], now)
@@ -104,6 +104,7 @@ def _load(root: Path, index: ResponsesArchiveIndex, now: datetime, stats: ReadSt
         return
     # The units the fresh files hold, and those an earlier load found in a file that changed since
     # (it may no longer hold them), then the older files holding the rest of their copies.
+    copy_prior(con, "prior_locations", LOCATIONS_TABLE)  # not needed until now: an unchanged reload skips it
     touched = index.touched()
     con.execute(f"""
         INSERT INTO {touched} SELECT DISTINCT kind, owner FROM prior_locations p
