@@ -12,7 +12,7 @@ import os
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import IO, Iterator, Optional, Tuple, Union
+from typing import IO, Iterator, List, Optional, Tuple, Union
 
 from sourcekit.errors import ConfigError
 
@@ -86,26 +86,47 @@ def list_archive(root: Union[str, Path]) -> Iterator[Union[ArchiveFile, Skipped]
         return
     if not root.is_dir():
         raise ConfigError(f"--from-export {str(root)!r} is not a directory or a .zip file")
-    names = []
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
-        rel = os.path.relpath(folder, root)
-        names.extend(f if rel == "." else f"{rel}/{f}".replace(os.sep, "/") for f in files if not f.startswith("."))
-    for name in sorted(names):
-        path = root / name
+    entries: List[Tuple[str, os.DirEntry]] = []
+    _scan(str(root), "", entries)
+    entries.sort(key=lambda e: e[0])
+    for name, entry in entries:
         try:
-            stat = path.stat()
+            stat = entry.stat()
         except OSError as exc:
             yield Skipped(name, f"cannot be read: {exc.strerror or exc}")
             continue
         if name.lower().endswith(".zip"):
-            yield from _zip_members(path, name)
+            yield from _zip_members(root / name, name)
             continue
         kind = classify(name)
         if kind is None:
             yield Skipped(name, f"is not an archive file ({SUFFIXES_TEXT}); skipped")
             continue
-        yield ArchiveFile(name, stat.st_size, stat.st_mtime, kind[0], kind[1], str(path))
+        yield ArchiveFile(name, stat.st_size, stat.st_mtime, kind[0], kind[1], entry.path)
+
+
+def _scan(folder: str, prefix: str, out: List[Tuple[str, os.DirEntry]]) -> None:
+    """The files below `folder` as (name relative to the root, entry), as `os.walk` finds them (dot
+    names left out, symlinked folders not entered, unreadable folders passed over), with `os.scandir`'s
+    entries kept for their `stat`: half the time of `os.walk` then `Path.stat` (0.4 s against 1.0 s
+    for 66k files)."""
+    try:
+        with os.scandir(folder) as it:
+            found = list(it)
+    except OSError:
+        return
+    for entry in found:
+        if entry.name.startswith("."):
+            continue
+        try:
+            is_dir = entry.is_dir()
+        except OSError:
+            is_dir = False
+        if is_dir:
+            if not entry.is_symlink():
+                _scan(entry.path, f"{prefix}{entry.name}/", out)
+            continue
+        out.append((f"{prefix}{entry.name}", entry))
 
 
 def _zip_members(path: Path, name: str) -> Iterator[Union[ArchiveFile, Skipped]]:

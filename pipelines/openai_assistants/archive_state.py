@@ -9,7 +9,8 @@ and only those.
 
 Both are written in the same load as the rows, like `thread_cursors` (`sourcekit.cursor_table`): a
 crash leaves the old state with the old data. Rows are streamed from the destination into the load's
-scratch DuckDB, never held in Python.
+scratch DuckDB, never held in Python. The Responses source keeps the same two tables under its own
+names (`openai_responses.settings`), passed here.
 """
 
 from __future__ import annotations
@@ -25,19 +26,34 @@ from dlt.destinations.exceptions import DatabaseUndefinedRelation
 FILES_TABLE = "archive_files"
 LOCATIONS_TABLE = "archive_locations"
 
-_FILES = pa.schema([("path", pa.string()), ("size", pa.int64()), ("mtime", pa.float64()), ("sha256", pa.string())])
+_FILES = pa.schema([("path", pa.string()), ("size", pa.int64()), ("mtime", pa.float64()), ("sha256", pa.string()),
+                    ("objects", pa.int64()), ("problems", pa.int64())])
 _LOCATIONS = pa.schema([("kind", pa.string()), ("owner", pa.string()), ("path", pa.string())])
 FETCH_ROWS = 50_000
 
 
-def copy_prior_state(con: duckdb.DuckDBPyConnection) -> None:
+def copy_prior_state(con: duckdb.DuckDBPyConnection, files_table: str = FILES_TABLE,
+                     locations_table: str = LOCATIONS_TABLE) -> None:
     """Create `prior_files` and `prior_locations` in the scratch database `con`, filled from the
-    dataset of the pipeline now extracting (empty before the first archive load)."""
-    for name, table, schema in (("prior_files", FILES_TABLE, _FILES), ("prior_locations", LOCATIONS_TABLE, _LOCATIONS)):
-        empty = schema.empty_table()  # noqa: F841 (read by DuckDB by name)
-        con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM empty")
-        for batch in _stream(table, schema):  # noqa: B007
-            con.execute(f"INSERT INTO {name} SELECT * FROM batch")
+    dataset of the pipeline now extracting (empty before the first archive load).
+
+    Args:
+        con: the load's scratch database.
+        files_table: the dataset's table of files read (`archive_files` for this source).
+        locations_table: the dataset's table of where each owner's copies are (`archive_locations`).
+    """
+    copy_prior(con, "prior_files", files_table)
+    copy_prior(con, "prior_locations", locations_table)
+
+
+def copy_prior(con: duckdb.DuckDBPyConnection, name: str, table: str) -> None:
+    """Create `name` (`prior_files` or `prior_locations`) in `con` from the dataset's `table`: a
+    source that needs the locations only when a file is new or changed copies them then."""
+    schema = _FILES if name == "prior_files" else _LOCATIONS
+    empty = schema.empty_table()  # noqa: F841 (read by DuckDB by name)
+    con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM empty")
+    for batch in _stream(table, schema):  # noqa: B007
+        con.execute(f"INSERT INTO {name} SELECT * FROM batch")
 
 
 def _stream(table: str, schema: pa.Schema) -> Iterator[pa.Table]:

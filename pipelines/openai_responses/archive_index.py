@@ -22,6 +22,12 @@ in the order they first appear in the archive (files by path, then place in the 
 `item_count` is the number of those items (and `last_item_id` the newest), or null when no list of its items was saved. A
 conversation known only from its items gets a row with its id. The order is total, so reading the
 files in any order keeps the same copies.
+
+Each copy belongs to a unit that is emitted whole: a response (with its output items and their
+results), or a conversation (its object, its items and the pages that listed them). An incremental
+load stages the fresh files and the older files holding copies of the units they touch, and emits
+those units only (`touched`, `decide`); `locations` says which files hold each emitted unit's copies,
+for the next load.
 """
 
 from __future__ import annotations
@@ -48,6 +54,7 @@ _COPIES = pa.schema([
     ("copy_no", pa.int64()), ("kind", pa.string()), ("id", pa.string()), ("owner", pa.string()),
     ("path", pa.string()), ("ordinal", pa.int64()), ("terminal", pa.int32()), ("fullness", pa.int32()),
     ("ended_at", pa.float64()), ("touched_at", pa.float64()),
+    ("unit_kind", pa.string()), ("unit", pa.string()), ("fresh", pa.bool_()),
 ])
 
 
@@ -106,7 +113,8 @@ class ResponsesArchiveIndex:
         empty = schema.empty_table()  # noqa: F841 (read by DuckDB by name)
         self.con.execute(f"CREATE TABLE {name} AS SELECT * FROM empty")
 
-    def add(self, kind: str, obj: Dict[str, Any], parent: Optional[str], path: str, ordinal: int) -> Optional[str]:
+    def add(self, kind: str, obj: Dict[str, Any], parent: Optional[str], path: str, ordinal: int,
+            fresh: bool = True) -> Optional[str]:
         """Flatten one copy into the staging tables; returns why it cannot be used, or None.
 
         Args:
@@ -115,6 +123,8 @@ class ResponsesArchiveIndex:
             parent: the conversation of an item or page.
             path: the file it came from.
             ordinal: its place in that file.
+            fresh: whether the file is new or changed (its units are emitted), or an older file read
+                again for the units fresh ones touch.
         """
         try:
             if kind == "response":
@@ -137,7 +147,8 @@ class ResponsesArchiveIndex:
         oid = obj.get("id") if isinstance(obj.get("id"), str) else None
         if kind == "conversation_item" and oid is None:
             oid = f"{path}#{ordinal}"  # an item without an id is its own object
-        self.copies.append((self.copy_no, kind, oid, parent, path, ordinal, *rank(kind, obj)))
+        unit = ("response", oid) if kind == "response" else ("conversation", oid if kind == "conversation" else parent)
+        self.copies.append((self.copy_no, kind, oid, parent, path, ordinal, *rank(kind, obj), *unit, fresh))
         if len(self.copies) >= STAGE_ROWS:
             self._flush_copies()
         return None
@@ -157,19 +168,35 @@ class ResponsesArchiveIndex:
             batch = pa.Table.from_arrays([pa.array(c, f.type) for c, f in zip(columns, _COPIES)], schema=_COPIES)  # noqa: F841
             self.con.execute("INSERT INTO copies SELECT * FROM batch")
 
-    def decide(self) -> None:
-        """Pick the winning copy of every object, and each conversation's items in order."""
+    def flush(self) -> None:
+        """Everything buffered in Python goes to DuckDB."""
         for table in self.rows:
             self._flush(table)
         self._flush_copies()
+
+    def touched(self) -> str:
+        """A table `touched` (`kind`, `owner`) in this database of the units fresh files hold copies of;
+        the caller may add units to it (those an earlier load found in a file that changed since)."""
+        self.flush()
         self.con.execute("""
-            CREATE OR REPLACE TABLE winners AS SELECT * FROM copies WHERE kind <> 'page' QUALIFY row_number() OVER (
+            CREATE OR REPLACE TABLE touched AS
+            SELECT DISTINCT unit_kind AS kind, unit AS owner FROM copies WHERE fresh AND unit IS NOT NULL""")
+        return "touched"
+
+    def decide(self) -> None:
+        """Pick the winning copy of every object of the touched units, and each conversation's items in order."""
+        self.flush()
+        self.con.execute("""
+            CREATE OR REPLACE TABLE unit_copies AS SELECT c.* FROM copies c
+            WHERE EXISTS (SELECT 1 FROM touched t WHERE t.kind = c.unit_kind AND t.owner = c.unit)""")
+        self.con.execute("""
+            CREATE OR REPLACE TABLE winners AS SELECT * FROM unit_copies WHERE kind <> 'page' QUALIFY row_number() OVER (
                 PARTITION BY kind, owner, id
                 ORDER BY terminal DESC, fullness DESC, ended_at DESC, touched_at DESC, path DESC, ordinal DESC) = 1""")
         self.con.execute("""
             CREATE OR REPLACE TABLE item_positions AS
             SELECT w.copy_no, row_number() OVER (PARTITION BY w.owner ORDER BY f.path, f.ordinal) - 1 AS position
-            FROM winners w JOIN (SELECT owner, id, path, ordinal FROM copies WHERE kind = 'conversation_item'
+            FROM winners w JOIN (SELECT owner, id, path, ordinal FROM unit_copies WHERE kind = 'conversation_item'
                                  QUALIFY row_number() OVER (PARTITION BY owner, id ORDER BY path, ordinal) = 1) f
                  USING (owner, id)
             WHERE w.kind = 'conversation_item'""")
@@ -180,7 +207,7 @@ class ResponsesArchiveIndex:
                    -- the newest item, where a later load from the API goes on reading (planner.py)
                    (SELECT arg_max(w.id, p.position) FROM winners w JOIN item_positions p USING (copy_no)
                     WHERE w.owner = l.owner) AS last_item_id
-            FROM (SELECT DISTINCT owner FROM copies WHERE kind IN ('page', 'conversation_item')) l""")
+            FROM (SELECT DISTINCT owner FROM unit_copies WHERE kind IN ('page', 'conversation_item')) l""")
 
     def batches(self, batch_rows: int) -> Iterator[Tuple[str, pa.Table]]:
         """(table, Arrow batch) of the winning rows of every table."""
@@ -201,6 +228,15 @@ class ResponsesArchiveIndex:
             reader = self.con.sql(f"SELECT {names} FROM ({sql})").to_arrow_reader(batch_rows)
             for batch in reader:
                 yield table, pa.Table.from_batches([batch]).cast(schema)
+
+    def locations(self) -> Iterator[pa.Table]:
+        """Rows of the locations table for every unit emitted: each file holding copies of it (kept or
+        not, so that a file rewritten without one still leads to the others)."""
+        sql = """
+            SELECT unit_kind AS kind, unit AS owner, path, count(*) AS objects FROM unit_copies
+            WHERE unit IS NOT NULL GROUP BY ALL"""
+        for batch in self.con.sql(sql).to_arrow_reader(50_000):
+            yield pa.Table.from_batches([batch])
 
     def counts(self) -> Dict[str, int]:
         """Objects emitted, by kind (for the summary and the tests)."""
