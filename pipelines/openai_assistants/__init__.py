@@ -22,6 +22,7 @@ from typing import Any, Callable, Iterator, Optional, Sequence
 import dlt
 from dlt.sources import DltResource
 
+from sourcekit.archive_progress import ArchiveProgress
 from sourcekit.arrow import RowBuffer, TableContract, quiet_expected_arrow_warnings
 from sourcekit.background import iterate_in_background
 from sourcekit.config import ClientConfig, azure_default_credential, resolve_client_config
@@ -176,7 +177,7 @@ def assistants_api(
 
 @dlt.source(name="openai_assistants", section=settings.SECTION, max_table_nesting=0)
 def export_source(export_dir: str = dlt.config.value, stats: Optional[ReadStats] = None,
-                  on_progress: Optional[Callable[[ReadStats], None]] = None) -> DltResource:
+                  on_progress: Optional[Callable[[ArchiveProgress], None]] = None) -> DltResource:
     """The same tables from an archive: list pages or objects in `*.json`, `*.jsonl`, `*.ndjson`
     (each optionally gzipped), in a folder or a `.zip`. Loading the same archive again reads only the
     files that are new or changed (state in `archive_files` and `archive_locations`).
@@ -184,7 +185,7 @@ def export_source(export_dir: str = dlt.config.value, stats: Optional[ReadStats]
     Args:
         export_dir: the folder or .zip file to read (recursively).
         stats: learns which files the load opened (for tests and tools).
-        on_progress: called with the `ReadStats` after each new or changed file.
+        on_progress: called with the load's `ArchiveProgress` after each new or changed file.
     """
     quiet_expected_arrow_warnings()
     return export_files(str(check_export_root(export_dir)), stats, on_progress)
@@ -192,7 +193,7 @@ def export_source(export_dir: str = dlt.config.value, stats: Optional[ReadStats]
 
 @dlt.resource(name="assistants_api", max_table_nesting=0)
 def export_files(export_dir: str, stats: Optional[ReadStats] = None,
-                 on_progress: Optional[Callable[[ReadStats], None]] = None) -> Iterator[Any]:
+                 on_progress: Optional[Callable[[ArchiveProgress], None]] = None) -> Iterator[Any]:
     """Rows of every table from an archive, streamed; `stats` (optional) learns which files were opened."""
     buffer = RowBuffer(CONTRACT)
     yield from CONTRACT.declare()

@@ -22,13 +22,14 @@ import gc
 import os
 import tempfile
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Iterator, List, Optional, Tuple, Union
 
 import pyarrow as pa
 
+from sourcekit.archive_progress import ArchiveProgress
 from sourcekit.arrow import TableContract
 from sourcekit.errors import ConfigError
 
@@ -52,37 +53,16 @@ def check_export_root(root: Union[str, Path]) -> Path:
 
 @dataclass
 class ReadStats:
-    """What one archive load opened (the names of the files read, for the tests and the log), and its
-    counters for the progress line (`runsteps.progress.Progress`), updated after each new file."""
+    """What one archive load opened (the names of the files read, for the tests and the log), and the
+    counters of its progress line, updated after each new or changed file."""
 
     opened: List[str]
     skipped_unchanged: int = 0
-    files_total: int = 0  # new or changed files this load reads
-    files_read: int = 0
-    steps: int = 0  # step copies read from them
-    issues: int = 0
-    requests: Optional[int] = None  # an archive load makes none: the progress line leaves them out
-    retries: int = 0
-    rate_unit = "steps"
-
-    @property
-    def total(self) -> int:
-        return self.files_total
-
-    @property
-    def done(self) -> int:
-        return self.files_read
-
-    @property
-    def rate_count(self) -> int:
-        return self.steps
-
-    def counts(self) -> str:
-        return f"files read {self.files_read}/{self.files_total}  steps {self.steps}"
+    progress: ArchiveProgress = field(default_factory=lambda: ArchiveProgress("steps"))
 
 
 def read_archive(root: Union[str, Path], contract: TableContract, now: datetime, stats: ReadStats,
-                 on_progress: Optional[Callable[[ReadStats], None]] = None) -> Iterator[Tuple[str, Any]]:
+                 on_progress: Optional[Callable[[ArchiveProgress], None]] = None) -> Iterator[Tuple[str, Any]]:
     """(table, rows) of everything an archive load writes: Arrow tables, or lists of dict rows for
     `load_issues` and the state tables.
 
@@ -91,7 +71,7 @@ def read_archive(root: Union[str, Path], contract: TableContract, now: datetime,
         contract: the tables' contract.
         now: the load's time.
         stats: filled with what was opened.
-        on_progress: called with `stats` after each new or changed file.
+        on_progress: called with `stats.progress` after each new or changed file.
 
     Raises:
         ConfigError: `root` is missing or holds no archive file at all.
@@ -134,7 +114,7 @@ def _issue(path: str, where: str, reason: str, now: datetime) -> dict:
 
 
 def _load(root: Path, index: ArchiveIndex, now: datetime, stats: ReadStats,
-          on_progress: Callable[[ReadStats], None]) -> Iterator[Tuple[str, Any]]:
+          on_progress: Callable[[ArchiveProgress], None]) -> Iterator[Tuple[str, Any]]:
     con = index.con
     copy_prior_state(con)
     empty = _LISTING.empty_table()  # noqa: F841
@@ -170,7 +150,8 @@ def _load(root: Path, index: ArchiveIndex, now: datetime, stats: ReadStats,
         SELECT l.*, p.sha256 AS prior_sha, p.size IS NOT DISTINCT FROM l.size AS same_size FROM listing l
         LEFT JOIN prior_files p USING (path)
         WHERE l.fmt IS NOT NULL AND (p.path IS NULL OR p.size IS DISTINCT FROM l.size OR p.mtime IS DISTINCT FROM l.mtime)"""
-    stats.files_total = con.execute(f"SELECT count(*) FROM ({candidate_sql})").fetchall()[0][0]
+    progress = stats.progress
+    progress.files_total = con.execute(f"SELECT count(*) FROM ({candidate_sql})").fetchall()[0][0]
     candidates = _pages(con, candidate_sql)
     readable = con.execute("SELECT count(*) FROM listing WHERE fmt IS NOT NULL").fetchone()[0]
     same: List[str] = []  # touched but the same bytes: rare, so kept in Python (the fresh are in `pages`)
@@ -190,12 +171,12 @@ def _load(root: Path, index: ArchiveIndex, now: datetime, stats: ReadStats,
     for read in index.read(fresh_files(), fresh=True):
         fresh += 1
         yield from _reported(read, stats, now)
-        stats.files_read, stats.steps, stats.issues = stats.files_read + 1, stats.steps + read.steps, stats.issues + len(read.problems)
-        on_progress(stats)
+        progress.file_read(read.steps, len(read.problems))
+        on_progress(progress)
     if same_rows:  # touched, the same bytes: counted as read
         yield FILES_TABLE, same_rows
-        stats.files_read += len(same_rows)
-        on_progress(stats)
+        progress.files_read += len(same_rows)
+        on_progress(progress)
     stats.skipped_unchanged = readable - fresh
     if not fresh:
         return

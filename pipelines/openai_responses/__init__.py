@@ -23,6 +23,7 @@ from typing import Any, Callable, Iterator, Optional, Sequence
 import dlt
 from dlt.sources import DltResource
 
+from sourcekit.archive_progress import ArchiveProgress
 from sourcekit.arrow import RowBuffer, quiet_expected_arrow_warnings
 from sourcekit.config import ClientConfig, azure_default_credential, resolve_client_config
 from sourcekit.errors import ConfigError
@@ -126,7 +127,8 @@ def responses_api(
 
 
 @dlt.source(name="openai_responses", section=settings.SECTION, max_table_nesting=0)
-def export_source(export_dir: str = dlt.config.value, stats: Optional[ReadStats] = None) -> DltResource:
+def export_source(export_dir: str = dlt.config.value, stats: Optional[ReadStats] = None,
+                  on_progress: Optional[Callable[[ArchiveProgress], None]] = None) -> DltResource:
     """The same tables from an archive: responses, conversations and their items as list pages or
     objects in `*.json`, `*.jsonl`, `*.ndjson` (each optionally gzipped), in a folder or a `.zip`
     (`export` says how; `archive_index` which copy wins).
@@ -134,15 +136,18 @@ def export_source(export_dir: str = dlt.config.value, stats: Optional[ReadStats]
     Args:
         export_dir: the folder or .zip file to read (recursively).
         stats: learns which files the load opened (for tests and tools).
+        on_progress: called with the load's `ArchiveProgress` after each new or changed file.
     """
     quiet_expected_arrow_warnings()
-    return export_files(str(check_export_root(export_dir)), stats)
+    return export_files(str(check_export_root(export_dir)), stats, on_progress)
 
 
 @dlt.resource(name="responses_api", max_table_nesting=0)
-def export_files(export_dir: str, stats: Optional[ReadStats] = None) -> Iterator[Any]:
+def export_files(export_dir: str, stats: Optional[ReadStats] = None,
+                 on_progress: Optional[Callable[[ArchiveProgress], None]] = None) -> Iterator[Any]:
     """Rows of every table from an archive, streamed."""
     buffer = RowBuffer(CONTRACT)
     yield from CONTRACT.declare()
-    yield from export_rows(export_dir, buffer, datetime.now(timezone.utc), stats if stats is not None else ReadStats())
+    yield from export_rows(export_dir, buffer, datetime.now(timezone.utc), stats if stats is not None else ReadStats(),
+                           on_progress)
     yield from buffer.finish()

@@ -71,14 +71,22 @@ def readable_count(con: Any) -> int:
     return int(con.execute("SELECT count(*) FROM listing WHERE fmt IS NOT NULL").fetchall()[0][0])
 
 
-def candidates(con: Any) -> Iterator[Tuple[ArchiveFile, Prior]]:
-    """(file, what was recorded of it when only its mtime moved, else None) of every readable file
-    not known with this size and mtime, by path."""
-    yield from _files(con, "candidates", """
+_CANDIDATES = """
         SELECT l.*, CASE WHEN p.size IS NOT DISTINCT FROM l.size THEN p.sha256 END AS prior_sha,
                p.objects AS prior_objects, p.problems AS prior_problems
         FROM listing l LEFT JOIN prior_files p USING (path)
-        WHERE l.fmt IS NOT NULL AND (p.path IS NULL OR p.size IS DISTINCT FROM l.size OR p.mtime IS DISTINCT FROM l.mtime)""")
+        WHERE l.fmt IS NOT NULL AND (p.path IS NULL OR p.size IS DISTINCT FROM l.size OR p.mtime IS DISTINCT FROM l.mtime)"""
+
+
+def candidate_count(con: Any) -> int:
+    """How many files `candidates` will give (for the progress line)."""
+    return int(con.execute(f"SELECT count(*) FROM ({_CANDIDATES})").fetchall()[0][0])
+
+
+def candidates(con: Any) -> Iterator[Tuple[ArchiveFile, Prior]]:
+    """(file, what was recorded of it when only its mtime moved, else None) of every readable file
+    not known with this size and mtime, by path."""
+    yield from _files(con, "candidates", _CANDIDATES)
 
 
 def keep_fresh(con: Any, same: List[str]) -> int:

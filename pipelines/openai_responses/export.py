@@ -27,7 +27,7 @@ import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional, Tuple, Union
+from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple, Union
 
 import dlt
 import pyarrow as pa
@@ -35,6 +35,7 @@ import pyarrow as pa
 from openai_assistants.archive_files import SUFFIXES_TEXT, ArchiveFile
 from openai_assistants.archive_state import copy_prior
 from openai_assistants.export import check_export_root
+from sourcekit.archive_progress import ArchiveProgress
 from sourcekit.arrow import RowBuffer, TableContract
 from sourcekit.errors import ConfigError
 
@@ -55,6 +56,7 @@ class ReadStats:
     skipped_unchanged: int = 0  # readable files not read as new or changed
     input_items: int = 0  # recognized, not loaded: no table holds them yet
     objects: Dict[str, int] = field(default_factory=dict)  # winning copies emitted, by kind
+    progress: ArchiveProgress = field(default_factory=lambda: ArchiveProgress("responses"))
 
 
 def _issue(path: str, where: str, reason: str, now: datetime) -> Dict[str, Any]:
@@ -62,8 +64,8 @@ def _issue(path: str, where: str, reason: str, now: datetime) -> Dict[str, Any]:
     return issue_row("file", path, f"export file {place}: {reason}", now)
 
 
-def read_archive(root: Union[str, Path], contract: TableContract, now: datetime,
-                 stats: ReadStats) -> Iterator[Tuple[str, Any]]:
+def read_archive(root: Union[str, Path], contract: TableContract, now: datetime, stats: ReadStats,
+                 on_progress: Optional[Callable[[ArchiveProgress], None]] = None) -> Iterator[Tuple[str, Any]]:
     """(table, rows) of everything an archive load writes: Arrow tables of the winning rows and of
     the locations, or lists of dict rows for `load_issues` and the files read.
 
@@ -74,12 +76,13 @@ def read_archive(root: Union[str, Path], contract: TableContract, now: datetime,
     with tempfile.TemporaryDirectory(prefix="runsteps-responses-archive-") as workdir:
         index = ResponsesArchiveIndex(Path(workdir), contract)
         try:
-            yield from _load(root, index, now, stats)
+            yield from _load(root, index, now, stats, on_progress or (lambda _: None))
         finally:
             index.close()
 
 
-def _load(root: Path, index: ResponsesArchiveIndex, now: datetime, stats: ReadStats) -> Iterator[Tuple[str, Any]]:
+def _load(root: Path, index: ResponsesArchiveIndex, now: datetime, stats: ReadStats,
+          on_progress: Callable[[ArchiveProgress], None]) -> Iterator[Tuple[str, Any]]:
     con = index.con
     copy_prior(con, "prior_files", FILES_TABLE)
     if not archive_changes.list_into(con, root):
@@ -91,12 +94,16 @@ def _load(root: Path, index: ResponsesArchiveIndex, now: datetime, stats: ReadSt
         yield from files.add(path, None, None, None, 0, 1)
 
     same: List[str] = []  # touched but the same bytes: rare, so kept in Python (the fresh stay in DuckDB)
+    progress = stats.progress
+    progress.files_total = archive_changes.candidate_count(con)
     for file, prior in archive_changes.candidates(con):
         if prior and archive_changes.same_bytes(file, prior.sha256):
             yield from files.add(file.path, file.size, file.mtime, prior.sha256, prior.objects, prior.problems)
             same.append(file.path)
+            progress.files_read += 1
             continue
         yield from _read_file(file, index, now, stats, files)
+        on_progress(progress)
     yield from files.flush()
     fresh = archive_changes.keep_fresh(con, same)
     stats.skipped_unchanged = archive_changes.readable_count(con) - fresh
@@ -150,7 +157,7 @@ def _read_file(file: ArchiveFile, index: ResponsesArchiveIndex, now: datetime, s
     fresh = files is not None
     stats.opened.append(file.path)
     reader = FileReader(file)
-    objects = problems = 0
+    objects = problems = responses = 0
     issues: List[Dict[str, Any]] = []
     for ordinal, found in enumerate(reader):
         if isinstance(found, Found):
@@ -160,6 +167,7 @@ def _read_file(file: ArchiveFile, index: ResponsesArchiveIndex, now: datetime, s
             why = index.add(found.kind, found.obj, found.parent, file.path, ordinal, fresh)
             if why is None:
                 objects += found.kind != "page"
+                responses += found.kind == "response"
                 continue
             where = found.where
         else:
@@ -174,12 +182,14 @@ def _read_file(file: ArchiveFile, index: ResponsesArchiveIndex, now: datetime, s
         yield "load_issues", issues
     if files is not None:
         yield from files.add(file.path, file.size, file.mtime, reader.sha256, objects, problems)
+        stats.progress.file_read(responses, problems)
 
 
-def export_rows(export_dir: Any, buffer: RowBuffer, now: datetime, stats: ReadStats) -> Iterator[Any]:
+def export_rows(export_dir: Any, buffer: RowBuffer, now: datetime, stats: ReadStats,
+                on_progress: Optional[Callable[[ArchiveProgress], None]] = None) -> Iterator[Any]:
     """Rows of every table from an archive: Arrow batches of the winning rows and the locations go to
     dlt as they are (in the contract's types); load issues and the files read go through `buffer`."""
-    for table, rows in read_archive(export_dir, buffer.contract, now, stats):
+    for table, rows in read_archive(export_dir, buffer.contract, now, stats, on_progress):
         if isinstance(rows, list):
             buffer.add(table, rows)
             yield from buffer.drain()

@@ -87,7 +87,7 @@ def _responses_source(options: LoadOptions, pipeline: dlt.Pipeline, on_progress:
                               "--list-responses name what to fetch from the API; a load --from-export reads files only")
         from openai_responses import export_source as responses_export_source
 
-        return responses_export_source(str(options.from_export))
+        return responses_export_source(str(options.from_export), on_progress=on_progress)
     return openai_responses(
         response_ids=collect_response_ids(inputs, pipeline),
         conversation_ids=check_ids(inputs.conversation_ids, "--conversation-id"),

@@ -297,10 +297,10 @@ def test_an_archive_load_reports_its_progress_file_by_file_and_a_reload_has_noth
 
     seen: list = []
     pipeline = pipeline_for(Warehouse(db=tmp_path / "w.duckdb"))
-    run_load(pipeline, export_source(str(tmp_path / "json"), on_progress=lambda s: seen.append((s.done, s.total, s.steps))))
+    run_load(pipeline, export_source(str(tmp_path / "json"), on_progress=lambda p: seen.append((p.done, p.total, p.objects))))
     assert [done for done, _, _ in seen] == list(range(1, len(files) + 1))  # after each file
     assert seen[-1] == (len(files), len(files), steps)
 
     seen.clear()
-    run_load(pipeline, export_source(str(tmp_path / "json"), on_progress=lambda s: seen.append((s.done, s.total, s.steps))))
+    run_load(pipeline, export_source(str(tmp_path / "json"), on_progress=lambda p: seen.append((p.done, p.total, p.objects))))
     assert seen == []  # nothing new to read: no file, no progress

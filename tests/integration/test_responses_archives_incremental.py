@@ -294,3 +294,25 @@ def test_on_postgresql_a_reload_reads_the_new_files_and_what_they_touch_and_equa
         with psycopg2.connect(postgres_dsn) as con, con.cursor() as cur:
             for dataset in (incremental, fresh):
                 cur.execute(f"drop schema if exists {dataset} cascade; drop schema if exists {dataset}_staging cascade")
+
+
+def test_an_archive_load_reports_its_progress_file_by_file_and_a_reload_has_nothing_to_read(tmp_path):
+    from openai_responses import export_source
+    from runsteps.commands import pipeline_for
+    from runsteps.loading import run_load
+    from runsteps.options import Warehouse
+
+    archive = tmp_path / "archive"
+    with Emulator(api="responses", flavour="foundry", seed=5, conversations=3, responses_per_conversation=3) as emu:
+        written = export_responses_world(emu.world, archive)
+    assert written["responses"] >= 9 and written["files"] == len(files(archive))
+
+    seen: list = []
+    pipeline = pipeline_for(Warehouse(db=tmp_path / "w.duckdb"))
+    run_load(pipeline, export_source(str(archive), on_progress=lambda p: seen.append((p.done, p.total, p.objects))))
+    assert [done for done, _, _ in seen] == list(range(1, written["files"] + 1))  # after each file
+    assert seen[-1] == (written["files"], written["files"], written["responses"])
+
+    seen.clear()
+    run_load(pipeline, export_source(str(archive), on_progress=lambda p: seen.append((p.done, p.total, p.objects))))
+    assert seen == []  # nothing new to read: no file, no progress

@@ -26,9 +26,16 @@ def test_a_responses_load_counts_responses_conversations_and_items():
     assert "responses/s" in line and "threads" not in line
 
 
-def test_an_archive_load_counts_files_and_steps_and_makes_no_requests():
-    from openai_assistants.export import ReadStats
+def test_an_archive_load_counts_files_and_steps_or_responses_and_makes_no_requests():
+    from openai_assistants.export import ReadStats as AssistantsArchive
+    from openai_responses.export import ReadStats as ResponsesArchive
 
-    line = _line(ReadStats(opened=[], files_total=120, files_read=120, steps=611, issues=2))
-    assert "files read 120/120  steps 611  " in line and "steps/s" in line and "issues 2" in line
+    progress = AssistantsArchive(opened=[]).progress
+    progress.files_total = 120
+    for _ in range(120):
+        progress.file_read(objects=5, problems=0)
+    progress.file_read(objects=0, problems=2)
+    line = _line(progress)
+    assert "files read 121/120  steps 600  " in line and "steps/s" in line and "issues 2" in line
     assert "requests" not in line
+    assert "files read 0/0  responses 0  0 responses/s" in _line(ResponsesArchive().progress)
