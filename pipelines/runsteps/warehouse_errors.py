@@ -194,18 +194,19 @@ def _working_folder(seen: List[_Seen]) -> Optional[str]:
 
 
 def _disk_full(seen: List[_Seen]) -> Optional[RunstepsError]:
-    for s in seen:
-        code = getattr(s.exc, "pgcode", None) or ""
-        if _errno(s.exc) in _DISK_ERRNOS or _DISK_FULL.search(s.text) or code == "53100":
-            where = getattr(s.exc, "filename", None)
-            match = _DUCKDB_WRITE.search(s.text)
-            where = where or (match["path"] if match else None) or _working_folder(seen)
-            found = _DISK_FULL.search(s.text)
-            reason = (s.exc.strerror if isinstance(s.exc, OSError) and s.exc.strerror
-                      else found.group(0) if found else "disk full")
-            return DiskFullError(
-                f"the disk is full{f' writing {where}' if where else ''} ({reason}); free some space: {RERUN}")
-    return None
+    full = [s for s in seen if _errno(s.exc) in _DISK_ERRNOS or _DISK_FULL.search(s.text)
+            or (getattr(s.exc, "pgcode", None) or "") == "53100"]
+    # The file named by any error of the chain (dlt's wrapper repeats the text, not the file name).
+    named = next((s.exc.filename for s in full if getattr(s.exc, "filename", None)), None)
+    if not full:
+        return None
+    s = full[0]
+    match = _DUCKDB_WRITE.search(s.text)
+    where = named or (match["path"] if match else None) or _working_folder(seen)
+    found = _DISK_FULL.search(s.text)
+    reason = (s.exc.strerror if isinstance(s.exc, OSError) and s.exc.strerror
+              else found.group(0) if found else "disk full")
+    return DiskFullError(f"the disk is full{f' writing {where}' if where else ''} ({reason}); free some space: {RERUN}")
 
 
 def _duckdb_file(seen: List[_Seen]) -> Optional[RunstepsError]:

@@ -10,8 +10,10 @@ and DuckDB reads it back by name (`view_in`), streaming, when the winners are pi
 
 from __future__ import annotations
 
+import errno
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Dict, List
+from typing import Dict, Iterator, List
 
 import duckdb
 import pyarrow as pa
@@ -37,28 +39,43 @@ class ParquetStaging:
         """Append `batch` (of the table's schema) as a row group of the table's open file."""
         if not batch.num_rows:
             return
-        writer = self.writers.get(table)
-        if writer is None:
-            path = self.folder / f"{table}-{len(self.parts[table])}.parquet"
-            self.parts[table].append(path)
-            # Plain encoding, no dictionary, fast compression: written once, read once, removed.
-            writer = self.writers[table] = pq.ParquetWriter(str(path), self.schemas[table], compression="lz4",
-                                                            use_dictionary=False, write_statistics=False)
-        writer.write_table(batch)
+        with self._named():
+            writer = self.writers.get(table)
+            if writer is None:
+                path = self.folder / f"{table}-{len(self.parts[table])}.parquet"
+                self.parts[table].append(path)
+                # Plain encoding, no dictionary, fast compression: written once, read once, removed.
+                writer = self.writers[table] = pq.ParquetWriter(str(path), self.schemas[table], compression="lz4",
+                                                                use_dictionary=False, write_statistics=False)
+            writer.write_table(batch)
+
+    @contextmanager
+    def _named(self) -> Iterator[None]:
+        """Arrow's write errors name no file (`[errno 28] No space left on device`): a full disk here
+        is the temporary folder's, not the warehouse's, and the message must say which."""
+        try:
+            yield
+        except OSError as exc:
+            if exc.filename:
+                raise
+            code = exc.errno or (errno.ENOSPC if "No space left" in str(exc) else errno.EIO)
+            raise OSError(code, str(exc), f"the archive load's temporary folder {self.folder.parent} "
+                                          "(TMPDIR sets where it goes)") from exc
 
     def view_in(self, con: duckdb.DuckDBPyConnection, prefix: str = "stg_") -> None:
         """Make each table readable in `con` as the view `<prefix><table>`, with every row appended
         so far; appending may go on (into new files) and a later call shows those too."""
-        for writer in self.writers.values():
-            writer.close()
-        self.writers = {}
-        for name, schema in self.schemas.items():
-            if not self.parts[name]:  # never appended to: an empty, typed file
-                path = self.folder / f"{name}-0.parquet"
-                pq.write_table(schema.empty_table(), str(path))
-                self.parts[name].append(path)
-            files = ", ".join("'" + str(p).replace("'", "''") + "'" for p in self.parts[name])
-            con.execute(f"CREATE OR REPLACE VIEW {prefix}{name} AS SELECT * FROM read_parquet([{files}])")
+        with self._named():
+            for writer in self.writers.values():
+                writer.close()
+            self.writers = {}
+            for name, schema in self.schemas.items():
+                if not self.parts[name]:  # never appended to: an empty, typed file
+                    path = self.folder / f"{name}-0.parquet"
+                    pq.write_table(schema.empty_table(), str(path))
+                    self.parts[name].append(path)
+                files = ", ".join("'" + str(p).replace("'", "''") + "'" for p in self.parts[name])
+                con.execute(f"CREATE OR REPLACE VIEW {prefix}{name} AS SELECT * FROM read_parquet([{files}])")
 
     def close(self) -> None:
         """Finish the open files (the folder is the caller's to remove)."""

@@ -390,3 +390,22 @@ def test_postgres_going_away_mid_load_exits_6_commits_nothing_half_done_and_the_
         assert not rows or rows == clean[table], f"{table} holds {len(rows)} of {len(clean[table] or [])} rows"
     assert _pg_load(emu, postgres_dsn, dataset, work).code == 0
     assert _pg_tables(postgres_dsn, dataset) == clean
+
+
+def test_an_archive_load_whose_temporary_folder_fills_up_names_it_and_the_next_run_completes(emu, tmp_path):
+    from runsteps.emulator import export_world
+
+    export_world(emu.world, tmp_path / "json")
+    args = ("load", "--from-export", str(tmp_path / "json"), "--progress", "none")
+    clean_db, db = tmp_path / "clean.duckdb", tmp_path / "warehouse.duckdb"
+    assert run_process(*args, "--db", str(clean_db)).code == 0
+    clean = snapshot(clean_db)
+    # The staged rows (written while the files are read, up to ~100 kB per file in this world) reach
+    # the limit before dlt writes its files of the winners or the database grows (measured); the
+    # line says which write failed, so the test knows it hit the one it is named after.
+    result = run_process(*args, "--db", str(db), env={"TMPDIR": str(tmp_path)}, preexec_fn=_file_size_limit(40_000))
+    line = assert_one_line(result, 6, "the disk is full", "temporary folder", str(tmp_path), "TMPDIR", "rerun")
+    assert "dlt's working folder" not in line
+    assert_nothing_half_done(db, clean)
+    assert run_process(*args, "--db", str(db)).code == 0
+    assert snapshot(db) == clean
