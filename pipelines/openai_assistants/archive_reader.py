@@ -49,6 +49,7 @@ class Problem:
 
     where: str
     reason: str
+    other_api: bool = False  # an object of the other API (a Responses object here): `--api` names the fix
 
 
 class _Hashing(io.RawIOBase):
@@ -184,6 +185,9 @@ def _objects(doc: Any, where: str, in_file_list: bool) -> Iterator[Union[Found, 
         kind = kind_of(item)
         if kind is None:
             what = item.get("object") if isinstance(item, dict) else None
+            if _responses_object(what):
+                yield Problem(place, f"a Responses API object ({what!r}): load it with --api responses", other_api=True)
+                continue
             reason = (f"an object of unknown kind {what!r} (not a thread, run or run step)" if isinstance(what, str)
                       else "not a thread, run or run step")
             yield Problem(place, reason)
@@ -197,6 +201,12 @@ def _objects(doc: Any, where: str, in_file_list: bool) -> Iterator[Union[Found, 
             continue
         unix_times(obj)
         yield Found(kind, obj, place)
+
+
+def _responses_object(what: Any) -> bool:
+    from openai_responses.archive_reader import KINDS as RESPONSES_KINDS  # here: that reader builds on this one
+
+    return isinstance(what, str) and (what in RESPONSES_KINDS or what.startswith("conversation."))
 
 
 def kind_of(obj: Any) -> Optional[str]:

@@ -46,6 +46,7 @@ class FileRead:
     sha256: Optional[str]
     objects: int = 0
     steps: int = 0
+    other_api: int = 0  # objects of the other API (Responses objects)
     problems: List[Tuple[str, str]] = field(default_factory=list)
 
 
@@ -146,6 +147,7 @@ def read_chunk(chunk: Chunk, shapes: RowShapes) -> ChunkResult:
         for ordinal, item in enumerate(reader):
             if not isinstance(item, Found):
                 read.problems.append((item.where, item.reason))
+                read.other_api += item.other_api
                 continue
             kind, obj = item.kind, item.obj
             try:

@@ -74,7 +74,8 @@ def read_archive(root: Union[str, Path], contract: TableContract, now: datetime,
         on_progress: called with `stats.progress` after each new or changed file.
 
     Raises:
-        ConfigError: `root` is missing or holds no archive file at all.
+        ConfigError: `root` is missing, holds no archive file at all, or (on its first load) only
+            Responses API objects.
     """
     root = check_export_root(root)
     with tempfile.TemporaryDirectory(prefix="runsteps-archive-") as workdir, _fewer_collections():
@@ -167,9 +168,10 @@ def _load(root: Path, index: ArchiveIndex, now: datetime, stats: ReadStats,
                     continue
                 yield file
 
-    fresh = 0
+    first_load = not con.execute("SELECT count(*) FROM prior_files").fetchall()[0][0]
+    fresh = own = other = 0
     for read in index.read(fresh_files(), fresh=True):
-        fresh += 1
+        fresh, own, other = fresh + 1, own + read.objects, other + read.other_api
         yield from _reported(read, stats, now)
         progress.file_read(read.steps, len(read.problems))
         on_progress(progress)
@@ -178,6 +180,9 @@ def _load(root: Path, index: ArchiveIndex, now: datetime, stats: ReadStats,
         progress.files_read += len(same_rows)
         on_progress(progress)
     stats.skipped_unchanged = readable - fresh
+    if first_load and other and not own:  # nothing is committed: the extract fails
+        raise ConfigError(f"--from-export {str(root)!r} holds {other} Responses API object(s) and no Assistants one: "
+                          "load it with --api responses")
     if not fresh:
         return
     con.register("same_bytes", pa.table({"path": pa.array(same, pa.string())}))

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from typing import Any, Iterator, Optional, Tuple, Union
 
 from openai_assistants.archive_reader import FileReader as BaseFileReader
+from openai_assistants.archive_reader import KINDS as ASSISTANTS_KINDS
 from openai_assistants.archive_reader import Problem, unix_times
 
 KINDS = {"response": "response", "conversation": "conversation"}
@@ -94,6 +95,9 @@ def objects(doc: Any, where: str, path: str) -> Iterator[Union[Found, Problem]]:
         kind = kind_of(item)
         if kind is None:
             what = item.get("object") if isinstance(item, dict) else None
+            if isinstance(what, str) and what in ASSISTANTS_KINDS:
+                yield Problem(at, f"an Assistants API object ({what!r}): load it without --api responses", other_api=True)
+                continue
             yield Problem(at, f"an object of unknown kind {what!r} (not a response, conversation or item)"
                           if isinstance(what, str) else "not a response, conversation or item")
             continue

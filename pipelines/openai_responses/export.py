@@ -57,6 +57,8 @@ class ReadStats:
     input_items: int = 0  # recognized, not loaded: no table holds them yet
     objects: Dict[str, int] = field(default_factory=dict)  # winning copies emitted, by kind
     progress: ArchiveProgress = field(default_factory=lambda: ArchiveProgress("responses"))
+    own_objects: int = 0  # in new or changed files: this API's objects, and the Assistants API's
+    other_api: int = 0
 
 
 def _issue(path: str, where: str, reason: str, now: datetime) -> Dict[str, Any]:
@@ -94,6 +96,7 @@ def _load(root: Path, index: ResponsesArchiveIndex, now: datetime, stats: ReadSt
         yield from files.add(path, None, None, None, 0, 1)
 
     same: List[str] = []  # touched but the same bytes: rare, so kept in Python (the fresh stay in DuckDB)
+    first_load = not con.execute("SELECT count(*) FROM prior_files").fetchall()[0][0]
     progress = stats.progress
     progress.files_total = archive_changes.candidate_count(con)
     for file, prior in archive_changes.candidates(con):
@@ -105,6 +108,9 @@ def _load(root: Path, index: ResponsesArchiveIndex, now: datetime, stats: ReadSt
         yield from _read_file(file, index, now, stats, files)
         on_progress(progress)
     yield from files.flush()
+    if first_load and stats.other_api and not stats.own_objects:  # nothing is committed: the extract fails
+        raise ConfigError(f"--from-export {str(root)!r} holds {stats.other_api} Assistants API object(s) and no "
+                          "Responses one: load it without --api responses")
     fresh = archive_changes.keep_fresh(con, same)
     stats.skipped_unchanged = archive_changes.readable_count(con) - fresh
     if not fresh:
@@ -172,6 +178,7 @@ def _read_file(file: ArchiveFile, index: ResponsesArchiveIndex, now: datetime, s
             where = found.where
         else:
             where, why = found.where, found.reason
+            stats.other_api += fresh and found.other_api
         problems += 1
         if fresh:
             issues.append(_issue(file.path, where, why, now))
@@ -183,6 +190,7 @@ def _read_file(file: ArchiveFile, index: ResponsesArchiveIndex, now: datetime, s
     if files is not None:
         yield from files.add(file.path, file.size, file.mtime, reader.sha256, objects, problems)
         stats.progress.file_read(responses, problems)
+        stats.own_objects += objects
 
 
 def export_rows(export_dir: Any, buffer: RowBuffer, now: datetime, stats: ReadStats,

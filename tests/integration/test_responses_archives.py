@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import shutil
 import zipfile
 from pathlib import Path
 from typing import Dict, List
@@ -238,7 +239,7 @@ def test_broken_input_is_a_load_issue_with_file_and_line_and_the_rest_loads(tmp_
     assert others == [
         "export file evil.zip/../../escape.json: has a path escaping its folder; skipped",
         "export file lines.jsonl line 2: not valid JSON: " + others[1].split("not valid JSON: ")[1],
-        "export file lines.jsonl line 3: an object of unknown kind 'thread.run' (not a response, conversation or item)",
+        "export file lines.jsonl line 3: an Assistants API object ('thread.run'): load it without --api responses",
         "export file lines.jsonl line 4 item 1: an item (type 'message') saved in no place that names its "
         "conversation or response: put conv_… or resp_… in its file or folder name",
     ]
@@ -259,3 +260,31 @@ def test_a_failed_api_load_leaves_no_archive_file_and_bad_combinations_exit_2(tm
         assert result.code == 2 and message in result.err and "Traceback" not in result.err, result.err
     result = load_export(tmp_path / "missing", db)
     assert result.code == 2 and "is not a directory or a .zip file" in result.err, result.err
+
+
+def test_an_archive_of_the_other_api_stops_with_the_fix_and_a_mixed_folder_loads_what_it_can(tmp_path):
+    from runsteps.emulator import export_world
+
+    with Emulator(api="responses", flavour="openai", seed=3, conversations=2, responses_per_conversation=2) as emu:
+        responses = export_responses_world(emu.world, tmp_path / "responses")["responses"]
+    with Emulator(seed=3, threads=2, flavour="openai") as emu:
+        export_world(emu.world, tmp_path / "assistants")
+    threads = sum(1 for _ in (tmp_path / "assistants" / "threads").rglob("*.json"))
+
+    wrong = run_cli("load", "--from-export", str(tmp_path / "responses"), "--db", str(tmp_path / "a.duckdb"),
+                    "--progress", "none")
+    assert wrong.code == 2 and len(wrong.err.strip().splitlines()) == 1, wrong.err
+    assert "Responses API object" in wrong.err and "load it with --api responses" in wrong.err
+    wrong = run_cli("load", "--api", "responses", "--from-export", str(tmp_path / "assistants"),
+                    "--db", str(tmp_path / "r.duckdb"), "--progress", "none")
+    assert wrong.code == 2 and "Assistants API object" in wrong.err and "without --api responses" in wrong.err
+    assert query(tmp_path / "r.duckdb", "select count(*) from information_schema.tables "
+                                        "where table_name = 'responses'") == [(0,)]  # nothing committed
+
+    # A folder holding both: each API loads its own objects, the others are load issues naming the fix.
+    shutil.copytree(tmp_path / "assistants", tmp_path / "both" / "assistants")
+    shutil.copytree(tmp_path / "responses", tmp_path / "both" / "responses")
+    assert load_export(tmp_path / "both", tmp_path / "mixed.duckdb").code == 0
+    assert query(tmp_path / "mixed.duckdb", "select count(*) from assistants.responses") == [(responses,)]
+    assert query(tmp_path / "mixed.duckdb", "select count(*) from assistants.load_issues "
+                 "where message like '%an Assistants API object%load it without --api responses'")[0][0] >= threads

@@ -45,10 +45,12 @@ def test_an_archive_line_names_its_request_path():
 
 def test_what_is_not_a_response_conversation_or_placed_item_is_a_problem():
     got = list(objects([{"object": "thread.run", "id": "run_1"}, 3, {"id": "m", "type": "message"},
-                        {"object": "response"}], "line 4", "a.jsonl"))
+                        {"object": "response"}, {"object": "vector_store", "id": "vs_1"}], "line 4", "a.jsonl"))
     assert all(isinstance(o, Problem) for o in got)
-    assert [o.where for o in got] == ["line 4 item 1", "line 4 item 2", "line 4 item 3", "line 4 item 4"]
-    assert "unknown kind 'thread.run'" in got[0].reason and "no place" in got[2].reason
+    assert [o.where for o in got] == ["line 4 item 1", "line 4 item 2", "line 4 item 3", "line 4 item 4", "line 4 item 5"]
+    assert got[0].reason == "an Assistants API object ('thread.run'): load it without --api responses"
+    assert [o.other_api for o in got] == [True, False, False, False, False]
+    assert "no place" in got[2].reason and "unknown kind 'vector_store'" in got[4].reason
     assert got[3].reason == "a response without a string id"
 
 
