@@ -33,13 +33,13 @@ import dlt
 import pyarrow as pa
 
 from openai_assistants.archive_files import SUFFIXES_TEXT, ArchiveFile
+from openai_assistants import archive_changes
 from openai_assistants.archive_state import copy_prior
 from openai_assistants.export import check_export_root
 from sourcekit.archive_progress import ArchiveProgress
 from sourcekit.arrow import RowBuffer, TableContract
 from sourcekit.errors import ConfigError
 
-from . import archive_changes
 from .archive_index import ResponsesArchiveIndex
 from .archive_reader import FileReader, Found
 from .rows import issue_row

@@ -1,6 +1,6 @@
-"""Which files of a Responses archive a load opens: the archive's listing compared with the files
-earlier loads read (`responses_archive_files`, copied into the scratch database as `prior_files` by
-`openai_assistants.archive_state.copy_prior_state`).
+"""Which files of an archive a load opens, for either source: the archive's listing compared with the
+files earlier loads read (`archive_files`, or the Responses source's `responses_archive_files`, copied
+into the scratch database as `prior_files` by `archive_state.copy_prior`).
 
 A file whose size and mtime match its row is not opened; one whose mtime alone moved is hashed, and
 skipped when its bytes are the same; any other file (new, or another size) is read. A file that
@@ -17,7 +17,7 @@ from typing import Any, Iterator, List, NamedTuple, Optional, Tuple
 
 import pyarrow as pa
 
-from openai_assistants.archive_files import ArchiveFile, Skipped, list_archive
+from .archive_files import ArchiveFile, Skipped, list_archive
 
 _LISTING = pa.schema([("path", pa.string()), ("size", pa.int64()), ("mtime", pa.float64()), ("fmt", pa.string()),
                       ("gzipped", pa.bool_()), ("location", pa.string()), ("member", pa.string())])
