@@ -16,7 +16,7 @@ from sourcekit.values import as_int as _int
 from sourcekit.values import as_list as _list
 from sourcekit.values import as_map as _map
 from sourcekit.values import as_text as text
-from sourcekit.values import json_value, to_timestamp
+from sourcekit.values import is_map, json_value, to_timestamp
 
 Row = Dict[str, Any]
 Rows = Dict[str, List[Row]]
@@ -63,7 +63,7 @@ def usage_columns(usage: Any) -> Row:
 
 def _message_text(item: Mapping[str, Any]) -> Optional[str]:
     """The text parts of a message item, joined by newlines (None when it has none)."""
-    parts = [p.get("text") for p in _list(item.get("content")) if isinstance(p, Mapping) and isinstance(p.get("text"), str)]
+    parts = [p.get("text") for p in _list(item.get("content")) if is_map(p) and isinstance(p.get("text"), str)]
     return "\n".join(parts) if parts else None
 
 
@@ -151,7 +151,7 @@ def response_rows(response: Mapping[str, Any], discovered_via: Optional[str] = N
     rows: Rows = {"responses": [response_row(response, discovered_via, fetched_at)], "response_items": [],
                   "response_file_search_results": [], "response_code_interpreter_outputs": []}
     for position, item in enumerate(_list(response.get("output"))):
-        if not isinstance(item, Mapping):
+        if not is_map(item):
             item = {"type": None, "value": item}
         rows["response_items"].append({"response_id": response_id, **item_row(item, position)})
         item_id = _str(item.get("id"))
@@ -194,7 +194,7 @@ def conversation_item_rows(conversation_id: str, items: List[Any], first_positio
     `first_position` (the count of items loaded before, when these follow them)."""
     rows = []
     for position, item in enumerate(items, start=first_position):
-        if not isinstance(item, Mapping):
+        if not is_map(item):
             item = {"type": None, "value": item}
         row = item_row(item, position)
         rows.append({
