@@ -22,7 +22,8 @@ from sourcekit.errors import ConfigError, RunstepsError
 
 from .errors import BusyError
 from .options import DEFAULT_DATASET, DEFAULT_DB, DEFAULT_PIPELINE
-from .warehouse_errors import WarehousePathError, classify_warehouse_error
+from .state_rows import delete_unfinished_state_rows, is_state_job_refused
+from .warehouse_errors import WarehousePathError, WarehouseUnreachableError, classify_warehouse_error
 from .warehouse_hold import hold_warehouse
 
 
@@ -218,28 +219,44 @@ def finish_pending(pipeline: dlt.Pipeline) -> None:
     if pipeline.list_extracted_load_packages():
         pipeline.normalize()
     if pipeline.list_normalized_load_packages():
+        delete_unfinished_state_rows(pipeline)
         info = pipeline.load()
         if info is not None:
             info.raise_on_failed_jobs()
 
 
-def _run_with_ddl_retries(pipeline: dlt.Pipeline, source: Any, attempts: int = 5) -> LoadInfo:
-    """`pipeline.run`, retrying the load of the same package when a concurrent shard won a race to
-    create a schema or table (the package stays pending, so retrying it is safe)."""
+def _run_with_retries(pipeline: dlt.Pipeline, source: Any, attempts: int = 5) -> LoadInfo:
+    """`pipeline.run`, then loading the same pending package again when a retry can fix the failure:
+
+    - a concurrent shard won a race to create a schema or table (retried after a short random wait);
+    - the warehouse refused the package's state row, which an attempt whose answer was lost had
+      committed (`state_rows.py`; once: `finish_pending` deletes that row first);
+    - the connection dropped (once, after a second): dlt retries a failed job by itself, but not
+      the statements around the jobs (the schema update, the `_dlt_loads` record), and a blip there
+      should not fail a night whose rows are all in.
+    The package stays pending after any failure, so loading it again is safe.
+    """
     try:
         return pipeline.run(source, loader_file_format=loader_file_format(pipeline))
     except Exception as exc:
-        if not (is_concurrent_ddl(exc) and pipeline.has_pending_data):
-            raise
         error: Exception = exc
+    retried_once = set()
     for _ in range(attempts):
-        time.sleep(random.uniform(0.2, 1.5))
+        if not pipeline.has_pending_data:
+            raise error
+        if is_concurrent_ddl(error):
+            time.sleep(random.uniform(0.2, 1.5))
+        elif is_state_job_refused(error, pipeline) and "state" not in retried_once:
+            retried_once.add("state")
+        elif isinstance(classify_warehouse_error(error), WarehouseUnreachableError) and "connection" not in retried_once:
+            retried_once.add("connection")
+            time.sleep(1.0)
+        else:
+            raise error
         try:
             finish_pending(pipeline)
             return pipeline.last_trace.last_load_info  # type: ignore[union-attr, return-value]
         except Exception as exc:
-            if not is_concurrent_ddl(exc):
-                raise
             error = exc
     raise error
 
@@ -263,7 +280,7 @@ def run_load(pipeline: dlt.Pipeline, source: Any, wait: float = 0.0) -> LoadInfo
                 # and the state extracted with them land together before anything new is fetched.
                 if pipeline.has_pending_data:
                     finish_pending(pipeline)
-                info = _run_with_ddl_retries(pipeline, source)
+                info = _run_with_retries(pipeline, source)
                 if info is not None:
                     info.raise_on_failed_jobs()
         except Exception as exc:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import re
 import resource
 import signal
 import socket
@@ -17,6 +18,7 @@ import stat
 import subprocess
 import sys
 import threading
+import time
 import uuid
 from pathlib import Path
 from typing import Callable, Dict, Iterator, List, Optional, Tuple
@@ -390,6 +392,159 @@ def test_postgres_going_away_mid_load_exits_6_commits_nothing_half_done_and_the_
         assert not rows or rows == clean[table], f"{table} holds {len(rows)} of {len(clean[table] or [])} rows"
     assert _pg_load(emu, postgres_dsn, dataset, work).code == 0
     assert _pg_tables(postgres_dsn, dataset) == clean
+
+
+class LostCommitProxy(CuttingProxy):
+    """A proxy that lets the server commit the transaction that wrote `table`, and loses the answer:
+    the connection breaks after the COMMIT reached the server and before the client heard back, as
+    when a network or a pooler fails at that moment. With `server_goes_away`, every other connection
+    is cut then too and new ones are refused (the server going away); else the others go on."""
+
+    def __init__(self, upstream: Tuple[str, int], table: str, server_goes_away: bool) -> None:
+        super().__init__(upstream)
+        # The statement that writes the table's rows (not a schema update that names it).
+        self.writes = re.compile(rb'(?:INSERT INTO|COPY) (?:"[^"]+"\.)?"' + re.escape(table.encode()) + rb'"', re.I)
+        self.server_goes_away = server_goes_away
+        self.lost = threading.Event()
+
+    def _accept(self) -> None:
+        while not self.cut.is_set():
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return
+            server = socket.create_connection(self.upstream)
+            with self._lock:
+                self._sockets += [client, server]
+            broken = threading.Event()  # this connection's answers are no longer passed on
+            threading.Thread(target=self._to_server, args=(client, server, broken), daemon=True).start()
+            threading.Thread(target=self._to_client, args=(server, client, broken), daemon=True).start()
+
+    def _to_server(self, client: socket.socket, server: socket.socket, broken: threading.Event) -> None:
+        in_transaction = wrote = False
+        try:
+            while not (self.cut.is_set() or broken.is_set()):
+                data = client.recv(65536)
+                if not data:
+                    break
+                in_transaction = (in_transaction or data.startswith(b"Q") and b"BEGIN" in data[:16]) and not (
+                    data.startswith(b"Q") and b"COMMIT" in data[:16])
+                wrote = wrote or bool(self.writes.search(data))
+                # The commit: the COMMIT after the write, or the write itself outside a transaction.
+                if wrote and not in_transaction and not self.lost.is_set():
+                    self.lost.set()
+                    # Set before the commit goes: its answer (and, when the server goes away, every
+                    # other connection's traffic) is never passed on.
+                    (self.cut if self.server_goes_away else broken).set()
+                    server.sendall(data)
+                    time.sleep(0.3)  # the server commits
+                    if self.server_goes_away:
+                        self.close()
+                    break
+                if self.cut.is_set():
+                    break
+                server.sendall(data)
+        except OSError:
+            pass
+        finally:
+            _shut(client, server)
+
+    def _to_client(self, server: socket.socket, client: socket.socket, broken: threading.Event) -> None:
+        try:
+            while not self.cut.is_set():
+                data = server.recv(65536)
+                if not data or broken.is_set() or self.cut.is_set():
+                    break
+                client.sendall(data)
+        except OSError:
+            pass
+        finally:
+            _shut(client, server)
+
+
+def _shut(*socks: socket.socket) -> None:
+    for sock in socks:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+
+# dlt's state row (one per load, under a UNIQUE _dlt_id), the load's record, and a merged table's
+# staging rows: a job whose commit answer is lost runs again, and its rows are already there.
+LOST_COMMITS = ["_dlt_pipeline_state", "_dlt_loads", "run_steps"]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("table", LOST_COMMITS)
+def test_a_commit_whose_answer_is_lost_is_not_loaded_twice_and_never_blocks_the_next_loads(
+        table, postgres_dsn, pg, emu, tmp_path):
+    from urllib.parse import urlsplit
+
+    server = urlsplit(postgres_dsn)
+    dataset, clean_dataset = pg("lost"), pg("clean")
+    assert _pg_load(emu, postgres_dsn, clean_dataset, tmp_path / "clean").code == 0
+    clean = _pg_tables(postgres_dsn, clean_dataset)
+    work = tmp_path / "work"
+    # The connection breaks after that commit, the server stays up: the load retries and finishes.
+    proxy = LostCommitProxy((server.hostname, server.port), table, server_goes_away=False)
+    result = _pg_load(emu, _with(postgres_dsn, port=proxy.port), dataset, work)
+    proxy.close()
+    assert proxy.lost.is_set(), f"no transaction wrote {table}"
+    assert result.code == 0, result.err
+    assert _pg_tables(postgres_dsn, dataset) == clean
+    _assert_one_state_row_per_recorded_load(postgres_dsn, dataset)
+    # The next load has nothing pending and nothing to fail on.
+    assert _pg_load(emu, postgres_dsn, dataset, work).code == 0
+    assert _pg_tables(postgres_dsn, dataset) == clean
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("table", LOST_COMMITS)
+def test_a_server_going_away_right_after_a_commit_exits_6_and_the_next_run_completes(
+        table, postgres_dsn, pg, emu, tmp_path):
+    from urllib.parse import urlsplit
+
+    server = urlsplit(postgres_dsn)
+    dataset, clean_dataset = pg("gone"), pg("clean")
+    assert _pg_load(emu, postgres_dsn, clean_dataset, tmp_path / "clean").code == 0
+    clean = _pg_tables(postgres_dsn, clean_dataset)
+    work = tmp_path / "work"
+    proxy = LostCommitProxy((server.hostname, server.port), table, server_goes_away=True)
+    result = _pg_load(emu, _with(postgres_dsn, port=proxy.port), dataset, work)
+    proxy.close()
+    assert proxy.lost.is_set(), f"no transaction wrote {table}"
+    assert_one_line(result, 6, "cannot reach the warehouse", "rerun")
+    rerun = _pg_load(emu, postgres_dsn, dataset, work)
+    assert rerun.code == 0, rerun.err
+    assert _pg_tables(postgres_dsn, dataset) == clean
+    _assert_one_state_row_per_recorded_load(postgres_dsn, dataset)
+
+
+def _assert_one_state_row_per_recorded_load(dsn: str, dataset: str) -> None:
+    """dlt writes a state row with a load when the state changed: never two, never for a load that
+    `_dlt_loads` does not record as done."""
+    rows = _pg_state_rows(dsn, dataset)
+    assert rows and len(rows) == len(set(rows)), rows
+    assert set(rows) <= set(_pg_loads(dsn, dataset))
+
+
+def _pg_state_rows(dsn: str, dataset: str) -> List[str]:
+    """The load ids of the dataset's dlt state rows, one per row (a repeated row shows twice)."""
+    import psycopg2
+
+    with psycopg2.connect(dsn) as con, con.cursor() as cur:
+        cur.execute(f'select _dlt_load_id from "{dataset}"."_dlt_pipeline_state" order by 1')
+        return [row[0] for row in cur.fetchall()]
+
+
+def _pg_loads(dsn: str, dataset: str) -> List[str]:
+    """The load ids `_dlt_loads` records as done, once each."""
+    import psycopg2
+
+    with psycopg2.connect(dsn) as con, con.cursor() as cur:
+        cur.execute(f'select distinct load_id from "{dataset}"."_dlt_loads" where status = 0 order by 1')
+        return [row[0] for row in cur.fetchall()]
 
 
 def test_an_archive_load_whose_temporary_folder_fills_up_names_it_and_the_next_run_completes(emu, tmp_path):

@@ -390,7 +390,8 @@ def freshness(wh: Warehouse) -> Freshness:
     """Reads `_dlt_loads`, `threads` and the open runs of `fct_runs`."""
     last_load_at, loads = None, 0
     if wh.exists("_dlt_loads", raw=True):
-        r = wh.rows(f"select max(inserted_at) as last_load_at, count(*) as loads "
+        # Distinct: a load whose `_dlt_loads` insert lost its answer is recorded again when retried.
+        r = wh.rows(f"select max(inserted_at) as last_load_at, count(distinct load_id) as loads "
                     f"from {wh.name('_dlt_loads', raw=True)} where status = 0")[0]
         last_load_at, loads = r["last_load_at"], integer(r["loads"])
     known = deleted = recent = 0
