@@ -5,7 +5,7 @@ Errors say what went wrong; this table says what that means to cron or an orches
   0  success
   1  an unexpected error (a bug: please report it), with its traceback
   2  a configuration or input problem the user must fix (bad key, id, flag, path or credentials,
-     nothing to poll)
+     nothing to poll, a warehouse table that refuses the rows)
   3  the provider failed (quota, an outage past the retry budget, a broken API, a listing that never ends)
   4  busy: another load holds the pipeline lock, or another process holds the DuckDB file
   5  data tests failed

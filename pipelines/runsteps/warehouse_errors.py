@@ -46,6 +46,11 @@ class WarehousePathError(WarehouseConfigError):
     """A DuckDB path that cannot be used: not a DuckDB file, or a folder or file that is not writable."""
 
 
+class WarehouseRefusedError(WarehouseConfigError):
+    """The warehouse refused a load job's rows (a constraint, a column changed by hand, a type it
+    cannot hold): the package stays pending, and every load stops here until the table is fixed."""
+
+
 class WarehouseFailedError(WarehouseError):
     """The warehouse failed under us: the same command should work once it is back."""
 
@@ -291,9 +296,28 @@ def _missing_credentials(seen: List[_Seen]) -> Optional[RunstepsError]:
     return None
 
 
-# Most specific first: a lock conflict or a full disk can come with other words that match later rules.
+# dlt's errors for a load job the warehouse refused terminally (its `job_id` is `<table>.<file id>...`).
+_REFUSED_JOB = ("LoadClientJobTerminalRetry", "LoadClientJobFailed")
+
+
+def _refused_job(seen: List[_Seen]) -> Optional[RunstepsError]:
+    for s in seen:
+        if type(s.exc).__name__ in _REFUSED_JOB:
+            table = str(getattr(s.exc, "job_id", "") or "").split(".", 1)[0] or "a table"
+            # The driver's error, not dlt's failed_message (which holds the job's whole traceback).
+            driver = getattr(s.exc, "client_exception", None) or getattr(s.exc, "failed_message", None) or ""
+            why = next((line for line in str(driver).strip().splitlines()
+                        if line.strip() and not line.startswith(("Traceback", " "))), "no reason given")
+            return WarehouseRefusedError(
+                f"the warehouse refused the rows of {table} ({why.strip()}); fix that table (a constraint, a column "
+                f"changed by hand) and rerun: the load stays pending until then, and the next run completes it")
+    return None
+
+
+# Most specific first: a lock conflict or a full disk can come with other words that match later rules,
+# and a job refused for want of privileges or a connection is told as that.
 _RULES: List[Callable[[List[_Seen]], Optional[RunstepsError]]] = [
-    _busy, _disk_full, _duckdb_file, _permission, _missing_credentials, _server,
+    _busy, _disk_full, _duckdb_file, _permission, _missing_credentials, _server, _refused_job,
 ]
 
 

@@ -547,6 +547,30 @@ def _pg_loads(dsn: str, dataset: str) -> List[str]:
         return [row[0] for row in cur.fetchall()]
 
 
+@pytest.mark.postgres
+def test_rows_the_warehouse_refuses_stop_with_one_line_naming_the_table_until_it_is_fixed(
+        postgres_dsn, pg, emu, tmp_path):
+    import psycopg2
+
+    dataset, clean_dataset = pg("refused"), pg("clean")
+    assert _pg_load(emu, postgres_dsn, clean_dataset, tmp_path / "clean").code == 0
+    clean = _pg_tables(postgres_dsn, clean_dataset)
+    # A DBA's constraint that no run of this world meets: dlt adds the other columns, the merge is refused.
+    with psycopg2.connect(postgres_dsn) as con, con.cursor() as cur:
+        cur.execute(f'create schema "{dataset}"')
+        cur.execute(f'create table "{dataset}"."runs" (id varchar constraint only_old_runs check (id < \'run_\'))')
+    work = tmp_path / "work"
+    for _ in range(2):  # the package stays pending: every load stops the same way until it is fixed
+        result = _pg_load(emu, postgres_dsn, dataset, work)
+        assert_one_line(result, 2, "the warehouse refused the rows of runs", "only_old_runs", "rerun")
+    assert not _pg_tables(postgres_dsn, dataset)["runs"]
+    with psycopg2.connect(postgres_dsn) as con, con.cursor() as cur:
+        cur.execute(f'alter table "{dataset}"."runs" drop constraint only_old_runs')
+    rerun = _pg_load(emu, postgres_dsn, dataset, work)
+    assert rerun.code == 0, rerun.err
+    assert _pg_tables(postgres_dsn, dataset) == clean
+
+
 def test_an_archive_load_whose_temporary_folder_fills_up_names_it_and_the_next_run_completes(emu, tmp_path):
     from runsteps.emulator import export_world
 
