@@ -134,13 +134,20 @@ class ArchiveIndex:
 
     def touched(self) -> str:
         """A table `(kind, owner)` in this database of the runs and threads that fresh files name (their
-        owners in the per-file state), kept here rather than in Python (167k runs at a million steps)."""
+        owners in the per-file state), kept here rather than in Python (167k runs at a million steps),
+        and those an earlier load found copies of in a file read again as fresh (`held_before`): the
+        file may no longer hold them, and their best copy left may be in another file."""
         self.flush()
         self.con.execute("""
             CREATE OR REPLACE TABLE touched AS
             SELECT DISTINCT 'run' AS kind, run_id AS owner FROM copies WHERE fresh AND run_id IS NOT NULL
             UNION ALL
             SELECT DISTINCT 'thread', thread_id FROM copies WHERE fresh AND thread_id IS NOT NULL""")
+        self.con.execute("""
+            CREATE OR REPLACE TABLE held_before AS
+            SELECT DISTINCT kind, owner FROM prior_locations WHERE path IN (SELECT path FROM fresh)
+            EXCEPT SELECT kind, owner FROM touched""")
+        self.con.execute("INSERT INTO touched SELECT kind, owner FROM held_before")
         return "touched"
 
     def decide(self) -> None:
@@ -161,7 +168,8 @@ class ArchiveIndex:
             SELECT * FROM copies c WHERE NOT EXISTS (SELECT 1 FROM losers l WHERE l.copy_no = c.copy_no)""")
         self.con.execute("""
             CREATE OR REPLACE TABLE touched_runs AS
-            SELECT DISTINCT run_id AS id FROM copies WHERE fresh AND run_id IS NOT NULL""")
+            SELECT DISTINCT run_id AS id FROM copies WHERE fresh AND run_id IS NOT NULL
+            UNION SELECT owner FROM held_before WHERE kind = 'run'""")
         # A run known only from its steps gets a row of its own, from its earliest step.
         self.con.execute("""
             CREATE OR REPLACE TABLE eff_runs AS
@@ -175,7 +183,9 @@ class ArchiveIndex:
         self.con.execute("""
             CREATE OR REPLACE TABLE touched_threads AS
             SELECT DISTINCT id FROM copies WHERE fresh AND kind = 'thread'
-            UNION SELECT DISTINCT thread_id FROM eff_runs WHERE thread_id IS NOT NULL""")
+            UNION SELECT DISTINCT thread_id FROM eff_runs WHERE thread_id IS NOT NULL
+            UNION SELECT owner FROM held_before WHERE kind = 'thread'
+              AND owner IN (SELECT id FROM winners WHERE kind = 'thread')""")  # no stub over a loaded thread
 
     def batches(self, batch_rows: int) -> Iterator[Tuple[str, pa.Table]]:
         """(table, Arrow batch) of the winning rows of what is emitted, then the issues found in them."""
@@ -221,13 +231,14 @@ class ArchiveIndex:
             yield "load_issues", self.contract.to_arrow("load_issues", rows)
 
     def locations(self) -> Iterator[pa.Table]:
-        """Rows of `archive_locations` for every run and thread emitted: the files holding their winners."""
+        """Rows of `archive_locations` for every run and thread emitted: each file holding copies of it
+        (winning or not, so that a file rewritten without one still leads to the others)."""
         sql = """
             SELECT kind, owner, path, objects FROM (
-                SELECT 'run' AS kind, run_id AS owner, file_no, count(*) AS objects FROM winners
+                SELECT 'run' AS kind, run_id AS owner, file_no, count(*) AS objects FROM copies
                 WHERE kind IN ('run', 'step') AND run_id IN (SELECT id FROM eff_runs) GROUP BY ALL
                 UNION ALL
-                SELECT 'thread', id, file_no, count(*) FROM winners
+                SELECT 'thread', id, file_no, count(*) FROM copies
                 WHERE kind = 'thread' AND id IN (SELECT id FROM touched_threads) GROUP BY ALL
             ) JOIN files USING (file_no)"""
         for batch in self.con.sql(sql).to_arrow_reader(50_000):

@@ -2,10 +2,12 @@
 
 `archive_files` has one row per file read (path, size, mtime, content hash): a file whose size and
 mtime match is not opened again, and one whose mtime alone moved is hashed and skipped when its bytes
-are the same. `archive_locations` says which files hold the winning copies of each run's objects
+are the same. `archive_locations` says which files hold copies (winning or not) of each run's objects
 (and of each thread object): when a new file touches a run, the run is emitted whole again, because
 its child rows are replaced per `run_id`; the files holding its other objects are read again for it,
-and only those.
+and only those. A changed file touches what it held before too: rewritten without a run's best copy,
+it leads to the files holding the copies left. (A database loaded before locations kept losing
+copies has only its winners' files until each run is emitted again.)
 
 Both are written in the same load as the rows, like `thread_cursors` (`sourcekit.cursor_table`): a
 crash leaves the old state with the old data. Rows are streamed from the destination into the load's

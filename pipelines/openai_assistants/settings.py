@@ -217,7 +217,7 @@ TABLES["archive_locations"] = {
         "kind": _col(TEXT, nullable=False),  # run (the run and its steps) | thread (the thread object)
         "owner": _col(TEXT, nullable=False, merge_key=False),  # the run id or thread id
         "path": _col(TEXT, nullable=False),
-        "objects": _col(BIGINT),  # winning copies of the owner's objects in that file
+        "objects": _col(BIGINT),  # copies of the owner's objects in that file (winning or not)
     },
 }
 

@@ -16,7 +16,7 @@ from typing import List
 import duckdb
 
 from runsteps.emulator import Emulator, export_world
-from tests.helpers import REPO, key_env, load_args, run_cli, snapshot
+from tests.helpers import REPO, TABLE_KEYS, key_env, load_args, run_cli, snapshot
 
 COPIES = REPO / "tests" / "fixtures" / "exports" / "copies"
 
@@ -245,6 +245,30 @@ def test_a_run_split_over_an_old_and_a_new_file_is_loaded_whole(tmp_path):
     assert sorted(opened) == sorted([str(rest.relative_to(archive)), str(target.relative_to(archive)),
                                      f"runs/{thread_id}.json", f"threads/{thread_id}.json"])
     assert snapshot(db) == snapshot(fresh_db)
+
+
+def test_a_file_rewritten_without_the_best_copies_gives_what_a_fresh_load_gives(tmp_path):
+    """The files holding copies of what a changed file held before are read again: runs whose best
+    copy is gone come from the copies left, as in a fresh load (by hand: `z_partial.jsonl` holds
+    run_c1 in progress, run_c2 failed at 1750000250, run_c3 and thread_c with metadata copy z)."""
+    archive, db = tmp_path / "archive", tmp_path / "inc.duckdb"
+    shutil.copytree(COPIES, archive)
+    load_in_process(archive, db)
+    assert table(db, "select status from assistants.runs where id = 'run_c1'") == [("completed",)]
+    (archive / "a_complete.json").write_text(json.dumps({"object": "list", "data": [
+        {"id": "run_c4", "object": "thread.run", "thread_id": "thread_c", "assistant_id": "asst_c",
+         "status": "completed", "model": "gpt-4o", "created_at": 1750000400, "completed_at": 1750000410}]}))
+    assert sorted(load_in_process(archive, db)) == ["a_complete.json", "z_partial.jsonl"]
+    assert table(db, "select id, status, epoch(failed_at)::bigint, metadata->>'copy' from assistants.runs order by id") == [
+        ("run_c1", "in_progress", None, None), ("run_c2", "failed", 1750000250, None), ("run_c3", "completed", None, "z"),
+        ("run_c4", "completed", None, None)]
+    fresh = tmp_path / "fresh.duckdb"
+    load_export(archive, fresh)
+    # Except a child table the winning copies have no rows in: dlt replaces a run's rows only in the
+    # tables this load writes (run_c1's step_c2 keeps its output; docs/design.md, known limits).
+    keys = {t: k for t, k in TABLE_KEYS.items() if t != "code_interpreter_outputs"}
+    assert snapshot(db, table_keys=keys) == snapshot(fresh, table_keys=keys)
+    assert load_in_process(archive, db) == []
 
 
 def test_broken_input_is_a_load_issue_with_file_and_line_and_the_rest_loads(tmp_path):
