@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any, Dict
 
-from sourcekit.arrow import BIGINT, BOOL, DOUBLE, JSON, TEXT, load_issues_table, replace_rows_of
+from sourcekit.arrow import (BIGINT, BOOL, DOUBLE, JSON, TEXT, archive_files_table, archive_locations_table,
+                             load_issues_table, replace_rows_of)
 from sourcekit.arrow import column as _col
 from sourcekit.arrow import timestamp_column as _ts
 from sourcekit.config import ApiProfile
@@ -193,33 +194,10 @@ TABLES["thread_cursors"] = {
     },
 }
 
-# What archive loads read (see `archive_state`): one row per file read, and where the winning copies
-# of each run's and thread's objects live, so that a new file re-emits a run whole.
-TABLES["archive_files"] = {
-    "write_disposition": "merge",
-    "primary_key": "path",
-    "columns": {
-        "path": _col(TEXT, nullable=False),  # relative to the archive root; ZIP/MEMBER inside a zip
-        "size": _col(BIGINT),
-        "mtime": _col(DOUBLE),  # unix seconds
-        "sha256": _col(TEXT),  # of the file's bytes as stored (compressed)
-        "objects": _col(BIGINT),  # threads, runs and steps read from it
-        "problems": _col(BIGINT),  # load issues it gave
-        "loaded_at": _ts(),
-    },
-}
-# A new winning copy replaces all of an owner's locations (replace_rows_of, as the child tables:
-# a merge key here would make dlt's DELETE compare every location with every loaded one).
-TABLES["archive_locations"] = {
-    "write_disposition": replace_rows_of("owner"),
-    "primary_key": ["kind", "owner", "path"],
-    "columns": {
-        "kind": _col(TEXT, nullable=False),  # run (the run and its steps) | thread (the thread object)
-        "owner": _col(TEXT, nullable=False, merge_key=False),  # the run id or thread id
-        "path": _col(TEXT, nullable=False),
-        "objects": _col(BIGINT),  # copies of the owner's objects in that file (winning or not)
-    },
-}
+# What archive loads read (see `archive_state`): one row per file read, and the files holding copies
+# of each run (with its steps) and of each thread object, the units re-emitted whole.
+TABLES["archive_files"] = archive_files_table()
+TABLES["archive_locations"] = archive_locations_table()  # kind: run | thread
 
 # Tables that hold the loader's own bookkeeping, not data for analysts (no staging model reads them).
 STATE_TABLES = ("thread_cursors", "archive_files", "archive_locations")

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any, Dict
 
-from sourcekit.arrow import BIGINT, BOOL, DOUBLE, JSON, TEXT, load_issues_table, replace_rows_of
+from sourcekit.arrow import (BIGINT, BOOL, DOUBLE, JSON, TEXT, archive_files_table, archive_locations_table,
+                             load_issues_table, replace_rows_of)
 from sourcekit.arrow import column as _col
 from sourcekit.arrow import timestamp_column as _ts
 from sourcekit.config import ApiProfile
@@ -187,34 +188,12 @@ TABLES["response_cursors"] = {
 }
 
 # What archive loads read (`export`, with `openai_assistants.archive_state`): one row per file read,
-# and which files hold copies of each response and conversation, so that a new file touching one
-# re-reads exactly the older files holding the rest of it. The Assistants source keeps the same
-# state in `archive_files`/`archive_locations`, keyed by relative path too: both sources load into one
-# dataset, often from the same folder, and each must see only the files it read itself.
+# and the files holding copies of each response (with its output items) and each conversation (its
+# object, items and item pages), the units re-emitted whole. Tables of their own, of the Assistants
+# tables' shape (`sourcekit.arrow`): both sources load into one dataset, often from the same folder.
 FILES_TABLE = "responses_archive_files"
 LOCATIONS_TABLE = "responses_archive_locations"
-TABLES[FILES_TABLE] = {
-    "write_disposition": "merge",
-    "primary_key": "path",
-    "columns": {
-        "path": _col(TEXT, nullable=False),  # relative to the archive root; ZIP/MEMBER inside a zip
-        "size": _col(BIGINT),
-        "mtime": _col(DOUBLE),  # unix seconds
-        "sha256": _col(TEXT),  # of the file's bytes as stored (compressed)
-        "objects": _col(BIGINT),  # responses, conversations and conversation items read from it
-        "problems": _col(BIGINT),  # load issues it gave
-        "loaded_at": _ts(),
-    },
-}
-TABLES[LOCATIONS_TABLE] = {
-    "write_disposition": replace_rows_of("owner"),
-    "primary_key": ["kind", "owner", "path"],
-    "columns": {
-        "kind": _col(TEXT, nullable=False),  # response | conversation (its object, items and item pages)
-        "owner": _col(TEXT, nullable=False, merge_key=False),  # the response or conversation id
-        "path": _col(TEXT, nullable=False),
-        "objects": _col(BIGINT),  # copies of the owner's objects in that file, kept or not
-    },
-}
+TABLES[FILES_TABLE] = archive_files_table()
+TABLES[LOCATIONS_TABLE] = archive_locations_table()  # kind: response | conversation
 
 STATE_TABLES = ("response_cursors", FILES_TABLE, LOCATIONS_TABLE)

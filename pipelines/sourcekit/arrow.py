@@ -50,6 +50,43 @@ def load_issues_table() -> Dict[str, Any]:
     }
 
 
+def archive_files_table() -> Dict[str, Any]:
+    """What an archive load read, one row per file (`openai_assistants.archive_state`). Each source
+    keeps its own table of this shape: both load into one dataset, often from the same folder, and
+    each must see only the files it read itself."""
+    return {
+        "write_disposition": "merge",
+        "primary_key": "path",
+        "columns": {
+            "path": column(TEXT, nullable=False),  # relative to the archive root; ZIP/MEMBER inside a zip
+            "size": column(BIGINT),
+            "mtime": column(DOUBLE),  # unix seconds
+            "sha256": column(TEXT),  # of the file's bytes as stored (compressed)
+            "objects": column(BIGINT),  # the source's objects read from it
+            "problems": column(BIGINT),  # load issues it gave
+            "loaded_at": timestamp_column(),
+        },
+    }
+
+
+def archive_locations_table() -> Dict[str, Any]:
+    """Which files hold copies (winning or not) of each unit an archive load emits whole, so that a
+    new or changed file re-reads exactly the older files holding the rest of what it touches. A unit
+    emitted again replaces all of its locations (`replace_rows_of`, as the child tables: a merge key
+    here would make dlt's DELETE compare every location with every loaded one); `merge_key=False`
+    clears the merge key older databases keep in their stored schema."""
+    return {
+        "write_disposition": replace_rows_of("owner"),
+        "primary_key": ["kind", "owner", "path"],
+        "columns": {
+            "kind": column(TEXT, nullable=False),  # the unit's kind (each source's settings list them)
+            "owner": column(TEXT, nullable=False, merge_key=False),  # the unit's id
+            "path": column(TEXT, nullable=False),
+            "objects": column(BIGINT),  # copies of the unit's objects in that file
+        },
+    }
+
+
 def replace_rows_of(key: str) -> Dict[str, Any]:
     """The write disposition of a child table: a re-fetched parent replaces all of its rows.
 
