@@ -34,23 +34,10 @@ _LOCATIONS = pa.schema([("kind", pa.string()), ("owner", pa.string()), ("path", 
 FETCH_ROWS = 50_000
 
 
-def copy_prior_state(con: duckdb.DuckDBPyConnection, files_table: str = FILES_TABLE,
-                     locations_table: str = LOCATIONS_TABLE) -> None:
-    """Create `prior_files` and `prior_locations` in the scratch database `con`, filled from the
-    dataset of the pipeline now extracting (empty before the first archive load).
-
-    Args:
-        con: the load's scratch database.
-        files_table: the dataset's table of files read (`archive_files` for this source).
-        locations_table: the dataset's table of where each owner's copies are (`archive_locations`).
-    """
-    copy_prior(con, "prior_files", files_table)
-    copy_prior(con, "prior_locations", locations_table)
-
-
 def copy_prior(con: duckdb.DuckDBPyConnection, name: str, table: str) -> None:
-    """Create `name` (`prior_files` or `prior_locations`) in `con` from the dataset's `table`: a
-    source that needs the locations only when a file is new or changed copies them then."""
+    """Create `name` (`prior_files` or `prior_locations`) in the load's scratch database `con`, filled
+    from the dataset's `table` of the pipeline now extracting (empty before the first archive load).
+    The locations are needed only when a file is new or changed: copied then, not on every reload."""
     schema = _FILES if name == "prior_files" else _LOCATIONS
     empty = schema.empty_table()  # noqa: F841 (read by DuckDB by name)
     con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM empty")

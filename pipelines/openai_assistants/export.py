@@ -35,7 +35,7 @@ from . import archive_changes
 from .archive_files import SUFFIXES_TEXT, ArchiveFile
 from .archive_index import ArchiveIndex
 from .archive_stage import FileRead
-from .archive_state import FILES_TABLE, LOCATIONS_TABLE, copy_prior_state, file_row
+from .archive_state import FILES_TABLE, LOCATIONS_TABLE, copy_prior, file_row
 
 
 
@@ -113,7 +113,7 @@ def _issue(path: str, where: str, reason: str, now: datetime) -> dict:
 def _load(root: Path, index: ArchiveIndex, now: datetime, stats: ReadStats,
           on_progress: Callable[[ArchiveProgress], None]) -> Iterator[Tuple[str, Any]]:
     con = index.con
-    copy_prior_state(con)
+    copy_prior(con, "prior_files", FILES_TABLE)
     if not archive_changes.list_into(con, root):
         raise ConfigError(f"--from-export {str(root)!r} holds no *.json files (nor any of {SUFFIXES_TEXT})")
     # A skipped file is reported once: its path goes into the state like a read file's.
@@ -154,7 +154,9 @@ def _load(root: Path, index: ArchiveIndex, now: datetime, stats: ReadStats,
     if not fresh:
         return
 
-    # The older files holding the rest of the runs and threads the fresh files touch.
+    # The older files holding the rest of the runs and threads the fresh files touch (and those they
+    # held before). The locations are copied only now: an unchanged reload never reads them.
+    copy_prior(con, "prior_locations", LOCATIONS_TABLE)
     for read in index.read(archive_changes.located(con, index.touched()), fresh=False):
         stats.opened.append(read.file.path)
 
