@@ -99,6 +99,17 @@ def keep_fresh(con: Any, same: List[str]) -> int:
     return int(con.execute("SELECT count(*) FROM fresh").fetchall()[0][0])
 
 
+def add_held_before(con: Any, touched: str) -> None:
+    """Add to the table `touched` (`kind`, `owner`) the units an earlier load found copies of in a file
+    read again as fresh (`keep_fresh`), kept also as the table `held_before`: the changed file may no
+    longer hold them, and their best copy left may be in another file (`located` finds it)."""
+    con.execute(f"""
+        CREATE OR REPLACE TABLE held_before AS
+        SELECT DISTINCT kind, owner FROM prior_locations WHERE path IN (SELECT path FROM fresh)
+        EXCEPT SELECT kind, owner FROM {touched}""")
+    con.execute(f"INSERT INTO {touched} SELECT kind, owner FROM held_before")
+
+
 def located(con: Any, touched: str) -> Iterator[ArchiveFile]:
     """The files still listed that earlier loads found copies of the owners in table `touched`
     (`kind`, `owner`) in, except the fresh ones (`keep_fresh`), by path."""

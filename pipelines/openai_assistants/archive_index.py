@@ -134,20 +134,16 @@ class ArchiveIndex:
 
     def touched(self) -> str:
         """A table `(kind, owner)` in this database of the runs and threads that fresh files name (their
-        owners in the per-file state), kept here rather than in Python (167k runs at a million steps),
-        and those an earlier load found copies of in a file read again as fresh (`held_before`): the
-        file may no longer hold them, and their best copy left may be in another file."""
+        owners in the per-file state), kept here rather than in Python (167k runs at a million steps).
+        The caller adds those a changed file held before (`archive_changes.add_held_before`), and
+        `decide` emits them too."""
         self.flush()
         self.con.execute("""
             CREATE OR REPLACE TABLE touched AS
             SELECT DISTINCT 'run' AS kind, run_id AS owner FROM copies WHERE fresh AND run_id IS NOT NULL
             UNION ALL
             SELECT DISTINCT 'thread', thread_id FROM copies WHERE fresh AND thread_id IS NOT NULL""")
-        self.con.execute("""
-            CREATE OR REPLACE TABLE held_before AS
-            SELECT DISTINCT kind, owner FROM prior_locations WHERE path IN (SELECT path FROM fresh)
-            EXCEPT SELECT kind, owner FROM touched""")
-        self.con.execute("INSERT INTO touched SELECT kind, owner FROM held_before")
+        self.con.execute("CREATE OR REPLACE TABLE held_before (kind VARCHAR, owner VARCHAR)")
         return "touched"
 
     def decide(self) -> None:

@@ -157,7 +157,9 @@ def _load(root: Path, index: ArchiveIndex, now: datetime, stats: ReadStats,
     # The older files holding the rest of the runs and threads the fresh files touch (and those they
     # held before). The locations are copied only now: an unchanged reload never reads them.
     copy_prior(con, "prior_locations", LOCATIONS_TABLE)
-    for read in index.read(archive_changes.located(con, index.touched()), fresh=False):
+    touched = index.touched()
+    archive_changes.add_held_before(con, touched)
+    for read in index.read(archive_changes.located(con, touched), fresh=False):
         stats.opened.append(read.file.path)
 
     index.decide()

@@ -119,10 +119,7 @@ def _load(root: Path, index: ResponsesArchiveIndex, now: datetime, stats: ReadSt
     # (it may no longer hold them), then the older files holding the rest of their copies.
     copy_prior(con, "prior_locations", LOCATIONS_TABLE)  # not needed until now: an unchanged reload skips it
     touched = index.touched()
-    con.execute(f"""
-        INSERT INTO {touched} SELECT DISTINCT kind, owner FROM prior_locations p
-        WHERE path IN (SELECT path FROM fresh)
-          AND NOT EXISTS (SELECT 1 FROM {touched} t WHERE t.kind = p.kind AND t.owner = p.owner)""")
+    archive_changes.add_held_before(con, touched)
     for file in archive_changes.located(con, touched):
         yield from _read_file(file, index, now, stats, None)
 
