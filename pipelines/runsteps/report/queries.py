@@ -427,7 +427,7 @@ class LoadIssues:
     """What `load_issues` holds.
 
     Attributes:
-        total: every row.
+        total: every problem (rows alike in every column count once).
         since_start: rows seen since the start of the report's chart window.
         groups: rows grouped by object type, error code and HTTP status, newest first, with a
             count, the last time seen and one example message and object id.
@@ -442,7 +442,9 @@ def load_issues(wh: Warehouse, since: date, limit: int = 12) -> LoadIssues:
     """Summarises `load_issues` (empty when the table does not exist: nothing went wrong yet)."""
     if not wh.exists("load_issues", raw=True):
         return LoadIssues(0, 0, [])
-    table = wh.name("load_issues", raw=True)
+    # Distinct: a copy job repeated after a lost commit appends the same rows again (`state_rows.py`),
+    # and two rows alike in every column, seen at the same time, are one problem met.
+    table = f"(select distinct * from {wh.name('load_issues', raw=True)}) as issues"
     r = wh.rows(f"select count(*) as total, count(case when seen_at >= {sql_date(since)} then 1 end) as recent "
                 f"from {table}")[0]
     groups = wh.rows(f"""
