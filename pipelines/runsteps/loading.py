@@ -240,16 +240,16 @@ def _run_with_retries(pipeline: dlt.Pipeline, source: Any, attempts: int = 5) ->
         return pipeline.run(source, loader_file_format=loader_file_format(pipeline))
     except Exception as exc:
         error: Exception = exc
-    retried_once = set()
+    state_retried = connection_retried = False
     for _ in range(attempts):
         if not pipeline.has_pending_data:
             raise error
         if is_concurrent_ddl(error):
             time.sleep(random.uniform(0.2, 1.5))
-        elif is_state_job_refused(error, pipeline) and "state" not in retried_once:
-            retried_once.add("state")
-        elif isinstance(classify_warehouse_error(error), WarehouseUnreachableError) and "connection" not in retried_once:
-            retried_once.add("connection")
+        elif not state_retried and is_state_job_refused(error, pipeline):
+            state_retried = True
+        elif not connection_retried and isinstance(classify_warehouse_error(error), WarehouseUnreachableError):
+            connection_retried = True
             time.sleep(1.0)
         else:
             raise error

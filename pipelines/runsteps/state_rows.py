@@ -24,6 +24,8 @@ from dlt.common.destination.exceptions import DestinationTerminalException
 from dlt.common.schema.typing import C_DLT_LOAD_ID
 from dlt.destinations.exceptions import DatabaseUndefinedRelation
 
+from .warehouse_errors import chain, job_table
+
 log = logging.getLogger("runsteps")
 
 _LOAD_ID = re.compile(r"^\d+(\.\d+)?$")  # dlt's load ids are Unix timestamps
@@ -72,13 +74,5 @@ def is_state_job_refused(exc: BaseException, pipeline: dlt.Pipeline) -> bool:
     """A load the warehouse refused the state table's job of (terminally): what a state row an
     earlier attempt committed makes it do."""
     state_table = pipeline.default_schema.state_table_name
-    current: BaseException | None = exc
-    seen = set()
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        job_id = getattr(current, "job_id", None)
-        if (isinstance(current, DestinationTerminalException) and isinstance(job_id, str)
-                and job_id.split(".", 1)[0] == state_table):
-            return True
-        current = getattr(current, "exception", None) or current.__cause__ or current.__context__
-    return False
+    return any(isinstance(item, DestinationTerminalException) and job_table(item) == state_table
+               for item in chain(exc))

@@ -296,14 +296,19 @@ def _missing_credentials(seen: List[_Seen]) -> Optional[RunstepsError]:
     return None
 
 
-# dlt's errors for a load job the warehouse refused terminally (its `job_id` is `<table>.<file id>...`).
+# dlt's errors for a load job the warehouse refused terminally.
 _REFUSED_JOB = ("LoadClientJobTerminalRetry", "LoadClientJobFailed")
+
+
+def job_table(exc: BaseException) -> str:
+    """The table of the load job a dlt job error is about (its `job_id` is `<table>.<file id>...`), or ''."""
+    return str(getattr(exc, "job_id", "") or "").split(".", 1)[0]
 
 
 def _refused_job(seen: List[_Seen]) -> Optional[RunstepsError]:
     for s in seen:
         if type(s.exc).__name__ in _REFUSED_JOB:
-            table = str(getattr(s.exc, "job_id", "") or "").split(".", 1)[0] or "a table"
+            table = job_table(s.exc) or "a table"
             # The driver's error, not dlt's failed_message (which holds the job's whole traceback).
             driver = getattr(s.exc, "client_exception", None) or getattr(s.exc, "failed_message", None) or ""
             why = next((line for line in str(driver).strip().splitlines()
